@@ -1,0 +1,97 @@
+"""Command line: parse arguments, call the library, print the result. Exit codes are documented in --help."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import SpecInvalid
+from .pipeline import render_spec_file
+from .writer import diff_against, write_files
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_INVALID = 1  # the spec is invalid, or `check` found drift
+EXIT_USAGE = 2  # wrong command-line arguments (argparse's own code)
+EXIT_IO = 3  # output could not be written
+
+EPILOG = """\
+examples:
+  python -m generator generate                      # specs/llm.yaml -> output/
+  python -m generator validate --spec my-spec.yaml  # check a spec, write nothing
+  python -m generator check                         # fail if output/ is stale or hand-edited
+
+exit codes:
+  0  success
+  1  the spec is invalid (every problem printed as FILE:LINE:COL: field.path: message),
+     or `check` found output/ out of date
+  2  bad command-line arguments
+  3  output/ could not be written (nothing was changed)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m generator",
+        description="Generate a monitoring bundle (Python metrics module, Prometheus rules and tests, "
+        "Grafana dashboards) from one spec.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, text in (
+        ("generate", "render the bundle and write it to the output directory"),
+        ("validate", "check the spec only; write nothing"),
+        ("check", "fail with a diff if the output directory differs from what the spec generates"),
+    ):
+        sub = commands.add_parser(name, help=text, description=text, epilog=EPILOG,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.add_argument("--spec", type=Path, default=Path("specs/llm.yaml"), help="spec file (default: %(default)s)")
+        if name != "validate":
+            sub.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: %(default)s)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        rendered = render_spec_file(args.spec)
+    except SpecInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        count = len(exc.errors)
+        print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
+        return EXIT_INVALID
+    bundle = rendered.bundle
+    if args.command == "validate":
+        print(f"{bundle.source}: valid ({len(bundle.all_metrics)} metrics, ~{bundle.series_estimate:,} series)")
+        return EXIT_OK
+    if args.command == "check":
+        drift = diff_against(rendered.files, args.out)
+        if not drift:
+            print(f"{args.out}/ is up to date with {bundle.source}")
+            return EXIT_OK
+        for diff in drift.changed.values():
+            sys.stdout.write(diff)
+        for rel in drift.missing:
+            print(f"missing: {args.out}/{rel}")
+        for rel in drift.extra:
+            print(f"no longer generated: {args.out}/{rel}")
+        print(f"{args.out}/ is out of date with {bundle.source}: run `make generate` and commit the result.",
+              file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        result = write_files(rendered.files, args.out)
+    except OSError as exc:
+        print(f"{args.out}: cannot write: {exc.strerror or exc}; nothing was changed.", file=sys.stderr)
+        return EXIT_IO
+    print(
+        f"{bundle.source} -> {args.out}/: {len(rendered.files)} files "
+        f"({len(result.written)} written, {len(result.unchanged)} unchanged, {len(result.removed)} removed), "
+        f"{len(bundle.all_metrics)} metrics, ~{bundle.series_estimate:,} time series at most"
+    )
+    return EXIT_OK

@@ -1,0 +1,161 @@
+"""Every naming rule and default of the bundle, in one place; nothing else invents a name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "ATTRIBUTED_METRICS",
+    "DEFAULT_METRICS",
+    "METRIC_NAME_RE",
+    "LABEL_NAME_RE",
+    "RESERVED_LABELS",
+    "TOKEN_TYPES",
+    "MetricDefault",
+    "series_suffixes",
+]
+
+MetricKind = Literal["counter", "gauge", "histogram"]
+
+METRIC_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+# Labels Prometheus or prometheus_client give a meaning of their own.
+RESERVED_LABELS = frozenset({"le", "quantile"})
+
+# Each token is counted once, under exactly one type, so tokens x price adds up to the bill.
+TOKEN_TYPES = ("prompt", "cached_prompt", "completion", "reasoning")
+OUTCOMES = ("success", "error")
+NO_ERROR = "none"
+
+# Semantic label keys; `label_names` in the spec may rename any of them everywhere at once.
+SEMANTIC_LABELS = (
+    "provider",
+    "model",
+    "token_type",
+    "request_type",
+    "outcome",
+    "error_type",
+    "queue_type",
+    "reason",
+    "service",
+    "circuit_name",
+)
+
+
+@dataclass(frozen=True)
+class MetricDefault:
+    """The shipped default of one LLM pattern metric."""
+
+    kind: MetricKind
+    name: str
+    help: str
+    labels: tuple[str, ...]
+    buckets: tuple[float, ...] = ()
+
+
+DEFAULT_METRICS: dict[str, MetricDefault] = {
+    "response_duration": MetricDefault(
+        "histogram",
+        "llm_provider_response_duration_seconds",
+        "LLM API response time.",
+        ("provider", "model"),
+        (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+    ),
+    "response_duration_fine": MetricDefault(
+        "histogram",
+        "llm_provider_response_time_fine_seconds",
+        "LLM API response time in fine buckets, for latency objectives.",
+        ("provider", "model", "request_type"),
+        (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0),
+    ),
+    "time_to_first_token": MetricDefault(
+        "histogram",
+        "llm_provider_time_to_first_token_seconds",
+        "Time from request start to the first streamed token.",
+        ("provider", "model"),
+        (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    ),
+    "tokens": MetricDefault(
+        "counter",
+        "llm_provider_tokens_total",
+        "Tokens used by LLM calls, by token type.",
+        ("provider", "model", "token_type"),
+    ),
+    "cost": MetricDefault(
+        "counter",
+        "llm_provider_cost_dollars_total",
+        "Estimated spend on LLM calls, from the price table.",
+        ("provider", "model"),
+    ),
+    "unpriced_tokens": MetricDefault(
+        "counter",
+        "llm_provider_unpriced_tokens_total",
+        "Tokens used by models with no price in the spec (not included in the cost).",
+        ("provider", "token_type"),
+    ),
+    "requests": MetricDefault(
+        "counter",
+        "llm_provider_requests_total",
+        "LLM calls by outcome and error type.",
+        ("provider", "model", "outcome", "error_type"),
+    ),
+    "in_flight": MetricDefault(
+        "gauge", "llm_provider_requests_in_flight", "LLM calls currently in flight.", ("provider",)
+    ),
+    "queue_depth": MetricDefault(
+        "gauge", "llm_queue_depth", "Items waiting in the queue, set at processing boundaries.", ("queue_type",)
+    ),
+    "queue_wait": MetricDefault(
+        "histogram",
+        "llm_queue_wait_time_seconds",
+        "Time an item waited in the queue before processing started.",
+        ("queue_type",),
+        (0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600),
+    ),
+    "processing": MetricDefault(
+        "histogram",
+        "llm_processing_duration_seconds",
+        "Time spent processing a queued item.",
+        ("queue_type",),
+        (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+    ),
+    "queue_expiry": MetricDefault(
+        "counter",
+        "llm_queue_expiry_total",
+        "Queued items dropped because they expired.",
+        ("queue_type", "reason"),
+    ),
+    "queue_expiry_age": MetricDefault(
+        "histogram",
+        "llm_queue_expiry_age_seconds",
+        "Age of queued items when they expired.",
+        ("queue_type",),
+        (30, 60, 120, 300, 600, 1200, 3600),
+    ),
+    "bundle_items": MetricDefault(
+        "histogram",
+        "llm_serial_bundle_items_per_call",
+        "Items processed per bundled LLM call.",
+        (),
+        (1, 2, 4, 8, 16, 32, 64),
+    ),
+    "circuit_breaker": MetricDefault(
+        "gauge",
+        "circuit_breaker_state",
+        "Circuit breaker state (closed 0, open 1, half_open 2).",
+        ("service", "circuit_name"),
+    ),
+}
+
+# The LLM request metrics that carry the spec's attribution labels (e.g. `feature`).
+# The fine histogram and time-to-first-token stay without them to bound their bucket series.
+ATTRIBUTED_METRICS = ("requests", "response_duration", "tokens", "cost")
+
+
+def series_suffixes(kind: MetricKind) -> tuple[str, ...]:
+    """Sample-name suffixes prometheus_client exposes for a metric kind (beside ``_created``)."""
+    if kind == "histogram":
+        return ("_bucket", "_count", "_sum")
+    return ("",)

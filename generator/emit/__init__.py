@@ -1,0 +1,14 @@
+"""One emitter per output kind; each is a pure function Bundle -> {relative path: text}."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..model import Bundle
+from . import python_module
+
+__all__ = ["EMITTERS", "Emitter"]
+
+Emitter = Callable[[Bundle], dict[str, str]]
+
+EMITTERS: tuple[Emitter, ...] = (python_module.emit,)
