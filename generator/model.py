@@ -142,8 +142,8 @@ class Bundle:
         return dict(self.metrics)[key]
 
     def label(self, semantic: str) -> str:
-        """The final name of a semantic label (e.g. ``"provider"``)."""
-        return dict(self.label_names)[semantic]
+        """The final name of a semantic label (e.g. ``"provider"``); ``le`` is never renamed."""
+        return "le" if semantic == "le" else dict(self.label_names)[semantic]
 
     @property
     def providers(self) -> tuple[str, ...]:

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Bundle
-from . import python_module
+from . import dashboards, promtool_tests, python_module, rules
 
 __all__ = ["EMITTERS", "Emitter"]
 
 Emitter = Callable[[Bundle], dict[str, str]]
 
-EMITTERS: tuple[Emitter, ...] = (python_module.emit,)
+EMITTERS: tuple[Emitter, ...] = (
+    python_module.emit,
+    rules.emit,
+    promtool_tests.emit,
+    dashboards.emit,
+)
