@@ -47,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         ("validate", "check the spec only; write nothing"),
         ("check", "fail with a diff if the output directory differs from what the spec generates"),
     ):
-        sub = commands.add_parser(name, help=text, description=text, epilog=EPILOG,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub = commands.add_parser(
+            name, help=text, description=text, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
         sub.add_argument("--spec", type=Path, default=Path("specs/llm.yaml"), help="spec file (default: %(default)s)")
         if name != "validate":
             sub.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: %(default)s)")
@@ -81,8 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"missing: {args.out}/{rel}")
         for rel in drift.extra:
             print(f"no longer generated: {args.out}/{rel}")
-        print(f"{args.out}/ is out of date with {bundle.source}: run `make generate` and commit the result.",
-              file=sys.stderr)
+        print(
+            f"{args.out}/ is out of date with {bundle.source}: run `make generate` and commit the result.",
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     try:
         result = write_files(rendered.files, args.out)

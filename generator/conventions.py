@@ -9,8 +9,8 @@ from typing import Literal
 __all__ = [
     "ATTRIBUTED_METRICS",
     "DEFAULT_METRICS",
-    "METRIC_NAME_RE",
     "LABEL_NAME_RE",
+    "METRIC_NAME_RE",
     "RESERVED_LABELS",
     "TOKEN_TYPES",
     "MetricDefault",
@@ -26,7 +26,7 @@ RESERVED_LABELS = frozenset({"le", "quantile"})
 
 # Each token is counted once, under exactly one type, so tokens x price adds up to the bill.
 TOKEN_TYPES = ("prompt", "cached_prompt", "completion", "reasoning")
-OUTCOMES = ("success", "error")
+OUTCOMES = ("success", "error", "cancelled")
 NO_ERROR = "none"
 
 # Semantic label keys; `label_names` in the spec may rename any of them everywhere at once.
@@ -41,7 +41,20 @@ SEMANTIC_LABELS = (
     "reason",
     "service",
     "circuit_name",
+    "helper",
 )
+
+# Public helpers of the generated module; each is a value of the `helper` label of invalid_values.
+HELPERS = (
+    "track_call",
+    "record_usage",
+    "set_queue_depth",
+    "track_queue_item",
+    "record_expiry",
+    "observe_bundle",
+    "set_breaker_state",
+)
+CANCELLED = "cancelled"  # outcome of calls cancelled by the caller: neither a success nor a provider error
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,8 @@ class MetricDefault:
     help: str
     labels: tuple[str, ...]
     buckets: tuple[float, ...] = ()
+    # How prometheus_client merges a gauge across worker processes (PROMETHEUS_MULTIPROC_DIR).
+    multiprocess_mode: str = ""
 
 
 DEFAULT_METRICS: dict[str, MetricDefault] = {
@@ -102,10 +117,18 @@ DEFAULT_METRICS: dict[str, MetricDefault] = {
         ("provider", "model", "outcome", "error_type"),
     ),
     "in_flight": MetricDefault(
-        "gauge", "llm_provider_requests_in_flight", "LLM calls currently in flight.", ("provider",)
+        "gauge",
+        "llm_provider_requests_in_flight",
+        "LLM calls currently in flight.",
+        ("provider",),
+        multiprocess_mode="livesum",
     ),
     "queue_depth": MetricDefault(
-        "gauge", "llm_queue_depth", "Items waiting in the queue, set at processing boundaries.", ("queue_type",)
+        "gauge",
+        "llm_queue_depth",
+        "Items waiting in the queue, set at processing boundaries.",
+        ("queue_type",),
+        multiprocess_mode="livesum",
     ),
     "queue_wait": MetricDefault(
         "histogram",
@@ -146,6 +169,13 @@ DEFAULT_METRICS: dict[str, MetricDefault] = {
         "circuit_breaker_state",
         "Circuit breaker state (closed 0, open 1, half_open 2).",
         ("service", "circuit_name"),
+        multiprocess_mode="livemostrecent",
+    ),
+    "invalid_values": MetricDefault(
+        "counter",
+        "llm_metrics_invalid_values_total",
+        "Values the instrumentation helpers could not record as given (dropped, or recorded under the fallback label).",
+        ("helper",),
     ),
 }
 

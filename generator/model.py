@@ -29,6 +29,7 @@ class Metric:
     labels: tuple[str, ...]  # final label names, in call order
     buckets: tuple[float, ...] = ()
     series_estimate: int = 0
+    multiprocess_mode: str = ""  # gauges only: how worker processes' values merge
 
     @property
     def base_name(self) -> str:

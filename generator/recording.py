@@ -53,7 +53,9 @@ class _Builder:
     def base(self, key: str) -> str:
         return self.b.metric(key).base_name
 
-    def rate(self, key: str, window: float, *semantic: str, suffix: str = "", extra: tuple[tuple[str, str, str], ...] = ()) -> str:
+    def rate(
+        self, key: str, window: float, *semantic: str, suffix: str = "", extra: tuple[tuple[str, str, str], ...] = ()
+    ) -> str:
         inner = selector(self.metric(key, suffix), self.sel + extra)
         return f"sum {by(self.labels(*semantic))} (rate({inner}[{self.window(window)}]))"
 
@@ -67,65 +69,87 @@ def _cost(r: _Builder) -> None:
     for name, semantic in levels.items():
         scope = " per " + " and ".join(semantic) if semantic else " in total"
         r.add(
-            f"cost_rate:{name}", "cost",
+            f"cost_rate:{name}",
+            "cost",
             f"{r.level(*semantic)}:{r.base('cost')}:rate{r.window(SHORT)}",
             r.rate("cost", SHORT, *semantic),
-            f"Spend in {cur} per second{scope}, over {r.window(SHORT)}.", *semantic,
+            f"Spend in {cur} per second{scope}, over {r.window(SHORT)}.",
+            *semantic,
         )
         r.add(
-            f"cost_daily_projection:{name}", "cost",
+            f"cost_daily_projection:{name}",
+            "cost",
             f"{r.level(*semantic)}:{r.base('cost')}:projected_daily_rate{r.window(PROJECTION)}",
             f"{r.rate('cost', PROJECTION, *semantic)} * {SECONDS_PER_DAY}",
-            f"Projected spend in {cur} per day{scope}: the last {r.window(PROJECTION)}'s rate x 86400.", *semantic,
+            f"Projected spend in {cur} per day{scope}: the last {r.window(PROJECTION)}'s rate x 86400.",
+            *semantic,
         )
     r.add(
-        "tokens_rate", "cost",
+        "tokens_rate",
+        "cost",
         f"{r.level('provider', 'model', 'token_type')}:{r.base('tokens')}:rate{r.window(SHORT)}",
         r.rate("tokens", SHORT, "provider", "model", "token_type"),
-        "Tokens per second by provider, model and token type.", "provider", "model", "token_type",
+        "Tokens per second by provider, model and token type.",
+        "provider",
+        "model",
+        "token_type",
     )
     r.add(
-        "cost_per_request", "cost",
+        "cost_per_request",
+        "cost",
         f"{r.level('provider', 'model')}:{r.base('cost')}_per_request:ratio_rate{r.window(SHORT)}",
         f"{r.rate('cost', SHORT, 'provider', 'model')} / {r.rate('requests', SHORT, 'provider', 'model')}",
-        f"Mean spend in {cur} per LLM call by provider and model.", "provider", "model",
+        f"Mean spend in {cur} per LLM call by provider and model.",
+        "provider",
+        "model",
     )
     r.add(
-        "unpriced_tokens_rate", "cost",
+        "unpriced_tokens_rate",
+        "cost",
         f"{r.level('provider', 'token_type')}:{r.base('unpriced_tokens')}:rate{r.window(SHORT)}",
         r.rate("unpriced_tokens", SHORT, "provider", "token_type"),
-        "Tokens per second from models with no price in the spec (missing from the cost).", "provider", "token_type",
+        "Tokens per second from models with no price in the spec (missing from the cost).",
+        "provider",
+        "token_type",
     )
 
 
 def _traffic(r: _Builder) -> None:
     pm = ("provider", "model")
     r.add(
-        "request_rate", "traffic",
+        "request_rate",
+        "traffic",
         f"{r.level(*pm)}:{r.base('requests')}:rate{r.window(SHORT)}",
         r.rate("requests", SHORT, *pm),
-        "LLM calls per second by provider and model.", *pm,
+        "LLM calls per second by provider and model.",
+        *pm,
     )
     error = ((r.b.label("outcome"), "=", "error"),)
     r.add(
-        "error_ratio", "traffic",
+        "error_ratio",
+        "traffic",
         f"{r.level(*pm)}:{r.base('requests')}:error_ratio_rate{r.window(SHORT)}",
         f"{r.rate('requests', SHORT, *pm, extra=error)} / {r.rate('requests', SHORT, *pm)}",
-        "Fraction of LLM calls that failed, by provider and model.", *pm,
+        "Fraction of LLM calls that failed, by provider and model.",
+        *pm,
     )
     latency = r.metric("response_duration")
     for name, q in QUANTILES:
         r.add(
-            f"latency_{name}", "traffic",
+            f"latency_{name}",
+            "traffic",
             f"{r.level(*pm)}:{latency}:{name}_rate{r.window(SHORT)}",
             f"histogram_quantile({q}, {r.rate('response_duration', SHORT, *pm, 'le', suffix='_bucket')})",
-            f"{name} response time in seconds by provider and model, from the broad histogram.", *pm,
+            f"{name} response time in seconds by provider and model, from the broad histogram.",
+            *pm,
         )
     r.add(
-        "in_flight", "traffic",
+        "in_flight",
+        "traffic",
         f"{r.level('provider')}:{r.metric('in_flight')}:sum",
         f"sum {by(r.labels('provider'))} ({selector(r.metric('in_flight'), r.sel)})",
-        "LLM calls in flight by provider, summed over instances.", "provider",
+        "LLM calls in flight by provider, summed over instances.",
+        "provider",
     )
 
 
@@ -136,17 +160,20 @@ def _latency_slo(r: _Builder) -> None:
     pm = ("provider", "model")
     under = f"{r.rate('response_duration_fine', SHORT, *pm, suffix='_bucket', extra=le)}"
     r.add(
-        "latency_under_target", "latency-slo",
+        "latency_under_target",
+        "latency-slo",
         f"{r.level(*pm)}:{fine}:under_target_ratio_rate{r.window(SHORT)}",
         f"{under} / {r.rate('response_duration_fine', SHORT, *pm, suffix='_count')}",
-        f"Fraction of LLM calls faster than the {duration(target)} latency target, by provider and model.", *pm,
+        f"Fraction of LLM calls faster than the {duration(target)} latency target, by provider and model.",
+        *pm,
     )
     for window in SLO_WINDOWS:
         w = r.window(window)
         bucket = r.rate("response_duration_fine", window, suffix="_bucket", extra=le)
         count = r.rate("response_duration_fine", window, suffix="_count")
         r.add(
-            f"latency_over_target:{w}", "latency-slo",
+            f"latency_over_target:{w}",
+            "latency-slo",
             f"{r.level()}:{fine}:over_target_ratio_rate{w}",
             f"1 - ({bucket} / {count})",
             f"Fraction of LLM calls slower than the {duration(target)} target over {w} (the SLO's error ratio).",
@@ -156,26 +183,37 @@ def _latency_slo(r: _Builder) -> None:
 def _queues(r: _Builder) -> None:
     q = ("queue_type",)
     r.add(
-        "queue_depth", "queues",
+        "queue_depth",
+        "queues",
         f"{r.level(*q)}:{r.metric('queue_depth')}:sum",
         f"sum {by(r.labels(*q))} ({selector(r.metric('queue_depth'), r.sel)})",
-        "Items waiting per queue type, summed over instances.", *q,
+        "Items waiting per queue type, summed over instances.",
+        *q,
     )
-    for key, what in (("queue_wait", "Queue wait"), ("processing", "Processing time"), ("queue_expiry_age", "Age at expiry")):
+    for key, what in (
+        ("queue_wait", "Queue wait"),
+        ("processing", "Processing time"),
+        ("queue_expiry_age", "Age at expiry"),
+    ):
         r.add(
-            f"{key}_p95", "queues",
+            f"{key}_p95",
+            "queues",
             f"{r.level(*q)}:{r.metric(key)}:p95_rate{r.window(SHORT)}",
             f"histogram_quantile(0.95, {r.rate(key, SHORT, *q, 'le', suffix='_bucket')})",
-            f"{what} p95 in seconds per queue type.", *q,
+            f"{what} p95 in seconds per queue type.",
+            *q,
         )
     r.add(
-        "queue_expiry_rate", "queues",
+        "queue_expiry_rate",
+        "queues",
         f"{r.level(*q)}:{r.base('queue_expiry')}:rate{r.window(SHORT)}",
         r.rate("queue_expiry", SHORT, *q),
-        "Queued items expiring per second, per queue type.", *q,
+        "Queued items expiring per second, per queue type.",
+        *q,
     )
     r.add(
-        "bundle_items_mean", "queues",
+        "bundle_items_mean",
+        "queues",
         f"{r.level()}:{r.metric('bundle_items')}:mean_rate{r.window(SHORT)}",
         f"{r.rate('bundle_items', SHORT, suffix='_sum')} / {r.rate('bundle_items', SHORT, suffix='_count')}",
         "Mean items per bundled LLM call.",
@@ -186,10 +224,12 @@ def _breakers(r: _Builder) -> None:
     sem = ("service", "circuit_name")
     state = selector(r.metric("circuit_breaker"), r.sel)
     r.add(
-        "breaker_open", "circuit-breakers",
+        "breaker_open",
+        "circuit-breakers",
         f"{r.level(*sem)}:{r.metric('circuit_breaker')}:open_max",
         f"max {by(r.labels(*sem))} ({state} == bool {r.b.breaker_open_value})",
-        "1 while the circuit breaker is open on any instance, else 0.", *sem,
+        "1 while the circuit breaker is open on any instance, else 0.",
+        *sem,
     )
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import keyword
 import math
+import re
 from collections.abc import Iterable
 
 from .conventions import (
     ATTRIBUTED_METRICS,
     DEFAULT_METRICS,
+    HELPERS,
     LABEL_NAME_RE,
     METRIC_NAME_RE,
     NO_ERROR,
@@ -27,6 +31,9 @@ __all__ = ["resolve"]
 Path = tuple[str | int, ...]
 
 
+STATE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 class _Checker:
     """Collects every cross-field problem with its place in the spec."""
 
@@ -39,7 +46,9 @@ class _Checker:
 
     def label_name(self, path: Path, name: str) -> None:
         if not LABEL_NAME_RE.match(name):
-            self.fail(path, f"invalid label name {name!r}: use letters, digits and underscores, not starting with a digit")
+            self.fail(
+                path, f"invalid label name {name!r}: use letters, digits and underscores, not starting with a digit"
+            )
         elif name.startswith("__"):
             self.fail(path, f"label name {name!r} is reserved: names starting with __ are internal to Prometheus")
         elif name in RESERVED_LABELS:
@@ -47,7 +56,9 @@ class _Checker:
 
     def metric_name(self, path: Path, name: str, kind: str) -> None:
         if not METRIC_NAME_RE.match(name) or ":" in name:
-            self.fail(path, f"invalid metric name {name!r}: use letters, digits and underscores, not starting with a digit")
+            self.fail(
+                path, f"invalid metric name {name!r}: use letters, digits and underscores, not starting with a digit"
+            )
         elif name.startswith("__"):
             self.fail(path, f"metric name {name!r} is reserved: names starting with __ are internal to Prometheus")
         elif kind == "counter" and not name.endswith("_total"):
@@ -61,7 +72,7 @@ class _Checker:
         values = tuple(float(b) for b in buckets)
         if not values:
             self.fail(path, "must list at least one bucket boundary")
-        for i, (low, high) in enumerate(zip(values, values[1:], strict=False)):
+        for i, (low, high) in enumerate(itertools.pairwise(values)):
             if high <= low:
                 self.fail(
                     (*path, i + 1),
@@ -168,6 +179,12 @@ def _attribution(spec: Spec, check: _Checker, taken: set[str]) -> tuple[Attribut
     for name, entry in spec.attribution.items():
         path: Path = ("attribution", name)
         check.label_name(path, name)
+        if keyword.iskeyword(name) or name in HELPER_PARAMETERS:
+            check.fail(
+                path,
+                f"{name!r} cannot be an attribution label: the generated helpers use it as a Python name",
+                key=True,
+            )
         if name in taken:
             check.fail(path, f"label name {name!r} is already used by the LLM metrics", key=True)
         if len(set(entry.values)) != len(entry.values):
@@ -191,6 +208,7 @@ def _domains(spec: Spec, prices: tuple[Price, ...], fallback: str, names: dict[s
         names["reason"]: len(set(spec.queues.expiry_reasons) | {fallback}),
         names["service"]: 1,
         names["circuit_name"]: len(set(spec.circuit_breakers.circuits) | {fallback}),
+        names["helper"]: len(HELPERS),
     }
 
 
@@ -201,6 +219,23 @@ def _estimate(kind: str, labels: Iterable[str], buckets: tuple[float, ...], doma
     per_combo = {"histogram": len(buckets) + 4, "counter": 2, "gauge": 1}[kind]  # +Inf, _sum, _count, _created
     return round(combos * per_combo)
 
+
+# Parameter names of the generated helpers; attribution labels become keyword arguments beside them.
+HELPER_PARAMETERS = frozenset(
+    {
+        "self",
+        "provider",
+        "model",
+        "request_type",
+        "usage",
+        "registry",
+        "prompt_tokens",
+        "completion_tokens",
+        "cached_prompt_tokens",
+        "reasoning_tokens",
+        "labels",
+    }
+)
 
 # A custom label with no declared values is assumed to take this many.
 _UNBOUNDED_LABEL_GUESS = 10
@@ -218,7 +253,9 @@ def _metrics(
         check.metric_name((*path, "name"), name, default.kind)
         buckets: tuple[float, ...] = ()
         if default.kind == "histogram":
-            buckets = check.buckets((*path, "buckets"), override.buckets if override.buckets is not None else default.buckets)
+            buckets = check.buckets(
+                (*path, "buckets"), override.buckets if override.buckets is not None else default.buckets
+            )
         elif override.buckets is not None:
             check.fail((*path, "buckets"), f"only histograms have buckets; {key} is a {default.kind}", key=True)
         labels = tuple(names[label] for label in default.labels)
@@ -232,6 +269,7 @@ def _metrics(
             labels=labels,
             buckets=buckets,
             series_estimate=_estimate(default.kind, labels, buckets, all_domains),
+            multiprocess_mode=default.multiprocess_mode,
         )
         result.append((key, metric))
     return tuple(result)
@@ -251,7 +289,9 @@ def _custom_metrics(
             check.fail((*path, "labels"), "label names must be unique")
         buckets: tuple[float, ...] = ()
         if custom.type == "histogram":
-            buckets = check.buckets((*path, "buckets"), custom.buckets or (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+            buckets = check.buckets(
+                (*path, "buckets"), custom.buckets or (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+            )
         elif custom.buckets is not None:
             check.fail((*path, "buckets"), f"only histograms have buckets; this metric is a {custom.type}", key=True)
         labels = tuple(custom.labels)
@@ -270,16 +310,20 @@ def _custom_metrics(
 
 
 def _check_collisions(check: _Checker, metrics: tuple[tuple[str, Metric], ...], custom: tuple[Metric, ...]) -> None:
-    owners: dict[str, str] = {}
+    owners: dict[str, Metric] = {}
     entries: list[tuple[Path, Metric]] = [(("metrics", k, "name"), m) for k, m in metrics]
     entries += [(("custom_metrics", i, "name"), m) for i, m in enumerate(custom)]
     for path, metric in entries:
         for sample in (*metric.sample_names, metric.base_name):
-            if sample in owners and owners[sample] != metric.name:
-                check.fail(path, f"metric {metric.name!r} collides with {owners[sample]!r}: both expose {sample!r}")
+            other = owners.get(sample)
+            if other is not None and other.key != metric.key:
+                what = f"{other.key}" if not other.key.startswith("custom.") else f"custom metric {other.name!r}"
+                check.fail(
+                    path, f"metric {metric.name!r} collides with {what} ({other.name!r}): both expose {sample!r}"
+                )
                 break
         for sample in (*metric.sample_names, metric.base_name):
-            owners.setdefault(sample, metric.name)
+            owners.setdefault(sample, metric)
 
 
 def _check_thresholds(spec: Spec, check: _Checker, metrics: dict[str, Metric]) -> None:
@@ -303,6 +347,11 @@ def _check_thresholds(spec: Spec, check: _Checker, metrics: dict[str, Metric]) -
             check.fail(("circuit_breakers", "states"), f"must define the {required!r} state")
     if len(set(states.values())) != len(states):
         check.fail(("circuit_breakers", "states"), "each state needs its own number")
+    for state in states:
+        if not STATE_NAME_RE.match(state):
+            check.fail(
+                ("circuit_breakers", "states", state), "state names must be lower_snake_case identifiers", key=True
+            )
 
 
 def _check_values(spec: Spec, check: _Checker, fallback: str) -> None:
@@ -318,14 +367,22 @@ def _check_values(spec: Spec, check: _Checker, fallback: str) -> None:
         if len(set(values)) != len(values):
             check.fail(path, "values must be unique")
         if fallback in values:
-            check.fail(path, f"{fallback!r} is the fallback for unknown values (unknown_models.label_value); pick another name")
+            check.fail(
+                path, f"{fallback!r} is the fallback for unknown values (unknown_models.label_value); pick another name"
+            )
     if NO_ERROR in spec.requests.error_types:
-        check.fail(("requests", "error_types", NO_ERROR), f"{NO_ERROR!r} is the error_type of successful calls", key=True)
+        check.fail(
+            ("requests", "error_types", NO_ERROR), f"{NO_ERROR!r} is the error_type of successful calls", key=True
+        )
     for provider, entry in spec.pricing.providers.items():
         if provider == fallback:
             check.fail(("pricing", "providers", provider), f"{fallback!r} is the fallback label value", key=True)
         if fallback in entry.models:
-            check.fail(("pricing", "providers", provider, "models", fallback), f"{fallback!r} is the fallback label value", key=True)
+            check.fail(
+                ("pricing", "providers", provider, "models", fallback),
+                f"{fallback!r} is the fallback label value",
+                key=True,
+            )
     url = spec.service.runbook_base_url
     if not url.startswith(("https://", "http://")):
         check.fail(("service", "runbook_base_url"), f"must be an http(s) URL, got {url!r}")

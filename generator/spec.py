@@ -80,7 +80,7 @@ class Queues(_Strict):
 
 class CircuitBreakers(_Strict):
     service: NonEmptyStr = "llm_provider"
-    circuits: list[NonEmptyStr] = Field(default_factory=list)
+    circuits: list[NonEmptyStr] = Field(default_factory=lambda: ["default"], min_length=1)
     states: dict[str, Annotated[int, Field(ge=0)]] = Field(
         default_factory=lambda: {"closed": 0, "open": 1, "half_open": 2}
     )
@@ -108,6 +108,7 @@ class Metrics(_Strict):
     queue_expiry_age: MetricOverride = MetricOverride()
     bundle_items: MetricOverride = MetricOverride()
     circuit_breaker: MetricOverride = MetricOverride()
+    invalid_values: MetricOverride = MetricOverride()
 
 
 class LatencyThreshold(_Strict):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import SpecError, SpecInvalid
 from .spec import Spec
+from .units import format_number
 from .yaml_source import Located, dotted, load_located
 
 __all__ = ["parse_spec"]
@@ -39,10 +40,24 @@ def parse_spec(text: str, file: str) -> tuple[Spec, Located]:
     try:
         spec = Spec.model_validate(located.data)
     except ValidationError as exc:
-        errors += [_to_spec_error(located, err) for err in exc.errors()]
+        raw = exc.errors()
+        # A misspelt key already says "did you mean X?": do not also report X as missing.
+        suggested = {
+            (*err["loc"][:-1], hint)
+            for err in raw
+            if err["type"] == "extra_forbidden" and (hint := _suggestion(tuple(err["loc"])))
+        }
+        errors += [
+            _to_spec_error(located, err)
+            for err in raw
+            if not (err["type"] == "missing" and tuple(err["loc"]) in suggested)
+        ]
     if errors:
         raise SpecInvalid(errors)
     return spec, located
+
+
+_MISSING = "required key is missing"
 
 
 def _to_spec_error(located: Located, err: Any) -> SpecError:
@@ -52,7 +67,7 @@ def _to_spec_error(located: Located, err: Any) -> SpecError:
         return located.error(path, _unknown_key(path), key=True)
     if kind == "missing":
         line, col = located.position(path[:-1])
-        return SpecError(located.file, line, col, dotted(path), "required key is missing")
+        return SpecError(located.file, line, col, dotted(path), _MISSING)
     return located.error(path, _message(err, path))
 
 
@@ -64,14 +79,16 @@ def _message(err: Any, path: tuple[Any, ...]) -> str:
     if kind == "finite_number":
         return f"must be a finite number, got {got}"
     if kind == "literal_error" and path == ("version",):
+        if isinstance(err.get("input"), str):
+            return f"must be the number 1, not the string {err['input']!r}"
         return f"unsupported version {err.get('input')!r}: this generator reads version 1"
     if kind == "literal_error":
         return f"must be one of {err['ctx']['expected']}, got {err.get('input')!r}"
-    if kind in ("too_short", "too_long"):
-        return "must not be empty" if err["ctx"].get("min_length") == 1 else err["msg"].lower()
+    if kind in ("too_short", "string_too_short") and err["ctx"].get("min_length") == 1:
+        return "must not be empty"
     if kind in _BOUNDS:
         word, key = _BOUNDS[kind]
-        return f"must be {word} {err['ctx'][key]}, got {err.get('input')!r}"
+        return f"must be {word} {format_number(err['ctx'][key])}, got {err.get('input')!r}"
     if kind == "value_error":
         return str(err["ctx"]["error"])
     return _lower_first(err["msg"])
@@ -95,12 +112,17 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def _suggestion(path: tuple[Any, ...]) -> str | None:
+    """The allowed key closest to the unknown key at the end of ``path``, if any is close."""
+    close = difflib.get_close_matches(str(path[-1]), _allowed_keys(path[:-1]), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def _unknown_key(path: tuple[Any, ...]) -> str:
-    allowed = _allowed_keys(path[:-1])
-    key = str(path[-1])
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown key {key!r}{hint}; allowed: {', '.join(sorted(allowed))}"
+    hint = _suggestion(path)
+    did_you_mean = f" (did you mean {hint!r}?)" if hint else ""
+    allowed = ", ".join(sorted(_allowed_keys(path[:-1])))
+    return f"unknown key {str(path[-1])!r}{did_you_mean}; allowed: {allowed}"
 
 
 def _allowed_keys(path: tuple[Any, ...]) -> list[str]:

@@ -9,7 +9,7 @@ import yaml
 
 from .errors import SpecError, SpecInvalid
 
-__all__ = ["Located", "MAX_BYTES", "MAX_NODES", "load_located"]
+__all__ = ["MAX_BYTES", "MAX_NODES", "Located", "load_located"]
 
 Path = tuple[str | int, ...]
 MAX_BYTES = 1_000_000
@@ -80,11 +80,15 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 line, col = _mark(key_node)
-                self.errors.append(SpecError(self.located.file, line, col, dotted(path), "merge keys (<<) are not supported"))
+                self.errors.append(
+                    SpecError(self.located.file, line, col, dotted(path), "merge keys (<<) are not supported")
+                )
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 line, col = _mark(key_node)
-                self.errors.append(SpecError(self.located.file, line, col, dotted(path), "mapping keys must be plain strings"))
+                self.errors.append(
+                    SpecError(self.located.file, line, col, dotted(path), "mapping keys must be plain strings")
+                )
                 continue
             key = self.constructor.construct_object(key_node)
             if not isinstance(key, str):
@@ -94,7 +98,9 @@ class _Builder:
                 line, col = _mark(key_node)
                 first = self.located.keys[child][0]
                 self.errors.append(
-                    SpecError(self.located.file, line, col, dotted(child), f"duplicate key (first defined on line {first})")
+                    SpecError(
+                        self.located.file, line, col, dotted(child), f"duplicate key (first defined on line {first})"
+                    )
                 )
                 continue
             self.located.keys[child] = _mark(key_node)
@@ -122,7 +128,9 @@ def load_located(text: str, file: str) -> Located:
     except yaml.YAMLError as exc:
         raise SpecInvalid([SpecError(file, 1, 1, "(yaml)", f"invalid YAML: {exc}")]) from None
     if not documents or documents[0] is None:
-        raise SpecInvalid([SpecError(file, 1, 1, "(document)", "the spec is empty: expected a mapping with `version: 1`")])
+        raise SpecInvalid(
+            [SpecError(file, 1, 1, "(document)", "the spec is empty: expected a mapping with `version: 1`")]
+        )
     if len(documents) > 1:
         line, col = _mark(documents[1])
         raise SpecInvalid([SpecError(file, line, col, "(document)", "expected one YAML document, found several")])
