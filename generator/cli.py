@@ -17,6 +17,7 @@ EXIT_OK = 0
 EXIT_INVALID = 1  # the spec is invalid, or `check` found drift
 EXIT_USAGE = 2  # wrong command-line arguments (argparse's own code)
 EXIT_IO = 3  # output could not be written
+EXIT_INTERNAL = 4  # a bug in the generator; nothing was written
 
 EPILOG = """\
 examples:
@@ -30,6 +31,7 @@ exit codes:
      or `check` found output/ out of date
   2  bad command-line arguments
   3  output/ could not be written (nothing was changed)
+  4  internal error in the generator (nothing was changed; please report it)
 """
 
 
@@ -50,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name, help=text, description=text, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
         )
+        sub.add_argument("--traceback", action="store_true", help="show the full traceback of an internal error")
         sub.add_argument("--spec", type=Path, default=Path("specs/llm.yaml"), help="spec file (default: %(default)s)")
         if name != "validate":
             sub.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: %(default)s)")
@@ -60,6 +63,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = _parser().parse_args(argv)
     try:
+        return _run(args)
+    except Exception as exc:  # a bug of ours: say so plainly; the spec and output/ are untouched
+        if args.traceback:
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc}; nothing was written (rerun with --traceback for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         rendered = render_spec_file(args.spec)
     except SpecInvalid as exc:
         for error in exc.errors:
@@ -68,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
         return EXIT_INVALID
     bundle = rendered.bundle
+    for warning in bundle.warnings:
+        print(warning, file=sys.stderr)
     if args.command == "validate":
         print(f"{bundle.source}: valid ({len(bundle.all_metrics)} metrics, ~{bundle.series_estimate:,} series)")
         return EXIT_OK

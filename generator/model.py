@@ -137,6 +137,7 @@ class Bundle:
     custom_metrics: tuple[Metric, ...]
     thresholds: Thresholds
     max_series: int | None
+    warnings: tuple[str, ...] = ()  # convention lints, printed by the CLI, never fatal
 
     def metric(self, key: str) -> Metric:
         """The LLM pattern metric for ``key`` (e.g. ``"cost"``)."""

@@ -7,6 +7,7 @@ import keyword
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .conventions import (
     ATTRIBUTED_METRICS,
@@ -21,6 +22,7 @@ from .conventions import (
     TOKEN_TYPES,
 )
 from .errors import SpecError, SpecInvalid
+from .lints import check_series_budget, naming_warnings
 from .model import Attribution, Bundle, LabelDomain, Metric, Price, Service, Thresholds
 from .spec import Spec
 from .units import format_number
@@ -104,7 +106,7 @@ def resolve(spec: Spec, located: Located, source: str) -> Bundle:
     if check.errors:
         raise SpecInvalid(check.errors)
     t = spec.thresholds
-    return Bundle(
+    bundle = Bundle(
         source=source,
         service=Service(
             name=spec.service.name,
@@ -146,6 +148,8 @@ def resolve(spec: Spec, located: Located, source: str) -> Bundle:
         ),
         max_series=spec.max_series,
     )
+    check_series_budget(bundle, located)
+    return replace(bundle, warnings=tuple(str(w) for w in naming_warnings(bundle, located)))
 
 
 def _label_names(spec: Spec, check: _Checker) -> tuple[tuple[str, str], ...]:

@@ -32,5 +32,7 @@ def promtool() -> str:
     """The promtool binary; a missing one is a failure with the install hint, never a skip."""
     path = shutil.which("promtool")
     if path is None:
-        pytest.fail("promtool not found: run `make prometheus` (Debian: apt-get install --no-install-recommends prometheus)")
+        pytest.fail(
+            "promtool not found: run `make prometheus` (Debian: apt-get install --no-install-recommends prometheus)"
+        )
     return path

@@ -9,8 +9,8 @@ from pathlib import Path
 from types import ModuleType
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.exposition import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from generator.emit.python_module import MODULE_PATH
 

@@ -19,7 +19,9 @@ CASES = sorted(p.stem for p in BAD_SPECS.glob("*.yaml"))
 def snapshot(tree: Path) -> dict[str, str]:
     """Path -> sha256 of every file under ``tree``: byte-identical means unchanged."""
     return {
-        str(p.relative_to(tree)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tree.rglob("*")) if p.is_file()
+        str(p.relative_to(tree)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(tree.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -90,7 +92,10 @@ def test_spec_path_missing_or_a_directory(
 def test_unwritable_output_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # /proc refuses new directories even to root, so this holds whoever runs the tests.
     assert main(["generate", "--spec", str(ROOT / "specs" / "llm.yaml"), "--out", "/proc/llm-bundle-output"]) == 3
-    assert capsys.readouterr().err == "/proc/llm-bundle-output: cannot write: No such file or directory; nothing was changed.\n"
+    assert (
+        capsys.readouterr().err
+        == "/proc/llm-bundle-output: cannot write: No such file or directory; nothing was changed.\n"
+    )
 
 
 def test_output_path_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -84,12 +84,16 @@ def test_check_shows_a_diff_for_a_hand_edit(tmp_path: Path, capsys: pytest.Captu
     capsys.readouterr()
     assert _check(out) == 1
     captured = capsys.readouterr()
-    assert f"--- output/python/llm_metrics.py (on disk)\n+++ output/python/llm_metrics.py (from the spec)\n" in captured.out
+    assert (
+        "--- output/python/llm_metrics.py (on disk)\n+++ output/python/llm_metrics.py (from the spec)\n" in captured.out
+    )
     assert "\n-FALLBACK: Final = 'x'\n+FALLBACK: Final = 'other'\n" in captured.out
     assert captured.err == f"{out}/ is out of date with specs/llm.yaml: run `make generate` and commit the result.\n"
 
 
-def test_check_reports_missing_and_no_longer_generated_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_reports_missing_and_no_longer_generated_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "output"
     _generate(out)
     (out / "python" / "llm_metrics.py").unlink()

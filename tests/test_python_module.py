@@ -53,8 +53,12 @@ def test_cost_of_a_priced_call_matches_the_price_table(metrics: Any, registry: C
     assert tokens(registry, "openai", "gpt-4o", "prompt", "chat") == 1000
     assert tokens(registry, "openai", "gpt-4o", "completion", "chat") == 500
     assert tokens(registry, "openai", "gpt-4o", "cached_prompt", "chat") == 0
-    assert value(registry, REQUESTS, provider="openai", model="gpt-4o", outcome="success", error_type="none",
-                 feature="chat") == 1
+    assert (
+        value(
+            registry, REQUESTS, provider="openai", model="gpt-4o", outcome="success", error_type="none", feature="chat"
+        )
+        == 1
+    )
 
 
 def test_openai_chat_usage_splits_cached_and_reasoning_tokens(metrics: Any, registry: CollectorRegistry) -> None:
@@ -65,8 +69,9 @@ def test_openai_chat_usage_splits_cached_and_reasoning_tokens(metrics: Any, regi
         "completion_tokens_details": {"reasoning_tokens": 500},
     }
     cost = metrics.record_usage("openai", "o3-mini", usage)
-    assert [tokens(registry, "openai", "o3-mini", t) for t in ("prompt", "cached_prompt", "completion", "reasoning")] \
-        == [1000, 200, 300, 500]
+    assert [
+        tokens(registry, "openai", "o3-mini", t) for t in ("prompt", "cached_prompt", "completion", "reasoning")
+    ] == [1000, 200, 300, 500]
     assert abs(cost - (1000 * 1.10 + 200 * 0.55 + 300 * 4.40 + 500 * 4.40) / 1e6) < 1e-9
 
 
@@ -78,14 +83,21 @@ def test_openai_responses_usage_object(metrics: Any, registry: CollectorRegistry
         output_tokens_details=SimpleNamespace(reasoning_tokens=0),
     )
     cost = metrics.record_usage("openai", "gpt-4o-mini", usage)
-    assert [tokens(registry, "openai", "gpt-4o-mini", t) for t in ("prompt", "cached_prompt", "completion")] \
-        == [200, 100, 100]
+    assert [tokens(registry, "openai", "gpt-4o-mini", t) for t in ("prompt", "cached_prompt", "completion")] == [
+        200,
+        100,
+        100,
+    ]
     assert abs(cost - (200 * 0.15 + 100 * 0.075 + 100 * 0.60) / 1e6) < 1e-9
 
 
 def test_anthropic_usage_counts_cache_reads_and_writes(metrics: Any, registry: CollectorRegistry) -> None:
-    usage = {"input_tokens": 100, "output_tokens": 10, "cache_read_input_tokens": 1000,
-             "cache_creation_input_tokens": 50}
+    usage = {
+        "input_tokens": 100,
+        "output_tokens": 10,
+        "cache_read_input_tokens": 1000,
+        "cache_creation_input_tokens": 50,
+    }
     cost = metrics.record_usage("anthropic", "claude-sonnet-4", usage)
     assert tokens(registry, "anthropic", "claude-sonnet-4", "prompt") == 150
     assert tokens(registry, "anthropic", "claude-sonnet-4", "cached_prompt") == 1000
@@ -129,8 +141,9 @@ def test_a_flood_of_unknown_model_names_adds_no_series(metrics: Any, registry: C
     assert tokens(registry, "openai", "other", "prompt") == 2001
 
 
-def test_track_call_counts_outcomes_and_reraises_unchanged(module: ModuleType, metrics: Any,
-                                                            registry: CollectorRegistry) -> None:
+def test_track_call_counts_outcomes_and_reraises_unchanged(
+    module: ModuleType, metrics: Any, registry: CollectorRegistry
+) -> None:
     class RateLimitError(Exception):
         pass
 
@@ -139,14 +152,20 @@ def test_track_call_counts_outcomes_and_reraises_unchanged(module: ModuleType, m
 
     raised = [TimeoutError("t"), SlowTimeout("s"), RateLimitError("r"), ValueError("v")]
     for error in raised:
-        with pytest.raises(type(error)) as caught:
-            with metrics.track_call("anthropic", "claude-haiku-3-5", "completion"):
-                raise error
+        with pytest.raises(type(error)) as caught, metrics.track_call("anthropic", "claude-haiku-3-5", "completion"):
+            raise error
         assert caught.value is error
 
     def count(error_type: str) -> float:
-        return value(registry, REQUESTS, provider="anthropic", model="claude-haiku-3-5", outcome="error",
-                     error_type=error_type, feature="other")
+        return value(
+            registry,
+            REQUESTS,
+            provider="anthropic",
+            model="claude-haiku-3-5",
+            outcome="error",
+            error_type=error_type,
+            feature="other",
+        )
 
     assert (count("timeout"), count("rate_limit"), count("other")) == (2, 1, 1)
     assert value(registry, IN_FLIGHT, provider="anthropic") == 0
@@ -275,8 +294,12 @@ def test_bad_values_never_raise(metrics: Any, registry: CollectorRegistry, caplo
     assert value(registry, INVALID, helper="track_queue_item") == 2
     assert value(registry, INVALID, helper="track_call") == 2
     assert value(registry, "llm_queue_expiry_total", queue_type="comparison", reason="other") == 1
-    assert value(registry, REQUESTS, provider="other", model="other", outcome="success", error_type="none",
-                 feature="other") == 1
+    assert (
+        value(
+            registry, REQUESTS, provider="other", model="other", outcome="success", error_type="none", feature="other"
+        )
+        == 1
+    )
     warned = [r.getMessage() for r in caplog.records]
     assert warned[0] == (
         "set_queue_depth: cannot record queue_type 'no-such-queue' as given (recorded under 'other', or dropped); "
@@ -297,10 +320,18 @@ def test_threads_give_exact_totals(metrics: Any, registry: CollectorRegistry) ->
     for thread in threads:
         thread.join()
     assert tokens(registry, "openai", "gpt-4o", "prompt", "chat") == 8 * 500 * 3
-    assert value(registry, REQUESTS, provider="openai", model="gpt-4o", outcome="success", error_type="none",
-                 feature="chat") == 4000
-    assert abs(value(registry, COST, provider="openai", model="gpt-4o", feature="chat")
-               - 4000 * (3 * 2.5 + 2 * 10.0) / 1e6) < 1e-9
+    assert (
+        value(
+            registry, REQUESTS, provider="openai", model="gpt-4o", outcome="success", error_type="none", feature="chat"
+        )
+        == 4000
+    )
+    assert (
+        abs(
+            value(registry, COST, provider="openai", model="gpt-4o", feature="chat") - 4000 * (3 * 2.5 + 2 * 10.0) / 1e6
+        )
+        < 1e-9
+    )
     assert value(registry, IN_FLIGHT, provider="openai") == 0
 
 
