@@ -29,6 +29,7 @@ $(STAMP): pyproject.toml
 
 generate: $(STAMP)
 	$(PY) -m generator generate --spec $(SPEC) --out $(OUT)
+	$(PY) -m generator schema --out schema/llm-spec.schema.json
 
 validate: $(STAMP)
 	$(PY) -m generator validate --spec $(SPEC)
@@ -47,6 +48,18 @@ test: $(STAMP) prometheus
 	$(PY) -m generator check --spec $(SPEC) --out $(OUT)
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+e2e: $(STAMP) prometheus
+	$(PY) -m pytest -m e2e
+
+# DEMO_SECONDS: how long the live part runs; DEMO_FLAGS=--save-preview also writes docs/dashboard-preview.png
+DEMO_SECONDS ?= 60
+DEMO_FLAGS ?=
+demo: $(STAMP) prometheus
+	$(PY) -m tests.e2e.demo --seconds $(DEMO_SECONDS) --out demo-out $(DEMO_FLAGS)
 
 golden: $(STAMP)
 	$(PY) -m tests.golden.regenerate

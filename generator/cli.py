@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import SpecInvalid
+from .json_schema import SCHEMA_PATH, schema_drift, write_schema
 from .pipeline import render_spec_file
 from .writer import diff_against, write_files
 
@@ -23,14 +24,15 @@ EPILOG = """\
 examples:
   python -m generator generate                      # specs/llm.yaml -> output/
   python -m generator validate --spec my-spec.yaml  # check a spec, write nothing
-  python -m generator check                         # fail if output/ is stale or hand-edited
+  python -m generator check                         # fail if output/ (or schema/) is stale or hand-edited
+  python -m generator schema                        # write the spec's JSON Schema for editors
 
 exit codes:
   0  success
   1  the spec is invalid (every problem printed as FILE:LINE:COL: field.path: message),
-     or `check` found output/ out of date
+     or `check` found output/ (or the JSON Schema) out of date
   2  bad command-line arguments
-  3  output/ could not be written (nothing was changed)
+  3  output/ (or the JSON Schema) could not be written (nothing was changed)
   4  internal error in the generator (nothing was changed; please report it)
 """
 
@@ -56,14 +58,42 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--spec", type=Path, default=Path("specs/llm.yaml"), help="spec file (default: %(default)s)")
         if name != "validate":
             sub.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: %(default)s)")
+        if name == "check":
+            sub.add_argument(
+                "--schema", type=Path, help=f"JSON Schema to check too (default: {SCHEMA_PATH}, if present)"
+            )
+    text = "write the spec's JSON Schema (for editors: yaml-language-server) to a file"
+    sub = commands.add_parser(
+        "schema", help=text, description=text, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub.add_argument("--traceback", action="store_true", help="show the full traceback of an internal error")
+    sub.add_argument("--out", type=Path, default=SCHEMA_PATH, help="schema file (default: %(default)s)")
     return parser
+
+
+def _write_schema(path: Path) -> int:
+    try:
+        changed = write_schema(path)
+    except OSError as exc:
+        print(f"{path}: cannot write: {exc.strerror or exc}; nothing was changed.", file=sys.stderr)
+        return EXIT_IO
+    print(f"{path}: {'written' if changed else 'unchanged'}")
+    return EXIT_OK
+
+
+def _schema_is_stale(path: Path | None) -> bool:
+    drift = schema_drift(path or SCHEMA_PATH, missing_ok=path is None)
+    if drift:
+        sys.stdout.write(drift)
+        print(f"{path or SCHEMA_PATH} is out of date: run `make generate` and commit the result.", file=sys.stderr)
+    return bool(drift)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        return _write_schema(args.out) if args.command == "schema" else _run(args)
     except Exception as exc:  # a bug of ours: say so plainly; the spec and output/ are untouched
         if args.traceback:
             raise
@@ -91,9 +121,10 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "check":
         drift = diff_against(rendered.files, args.out)
+        stale_schema = _schema_is_stale(args.schema)
         if not drift:
             print(f"{args.out}/ is up to date with {bundle.source}")
-            return EXIT_OK
+            return EXIT_INVALID if stale_schema else EXIT_OK
         for diff in drift.changed.values():
             sys.stdout.write(diff)
         for rel in drift.missing:

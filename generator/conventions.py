@@ -54,6 +54,8 @@ HELPERS = (
     "observe_bundle",
     "set_breaker_state",
 )
+# The SRE workbook's page: 2% of a 30-day error budget burnt in one hour (alerting.BURN_RATES uses it).
+FAST_BURN_RATE = "14.4"
 CANCELLED = "cancelled"  # outcome of calls cancelled by the caller: neither a success nor a provider error
 
 

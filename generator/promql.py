@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from prometheus_client.utils import floatToGoString
+
 from .units import format_duration, format_number
 
 __all__ = [
@@ -35,7 +37,7 @@ def selector(metric: str, pairs: Sequence[tuple[str, str, str]] = ()) -> str:
 
 def le_spellings(boundary: float) -> tuple[str, ...]:
     """Both spellings of a bucket boundary: prometheus_client writes ``1.0``, Prometheus 3 stores ``1``."""
-    go_style = repr(float(boundary))  # what prometheus_client exposes (floatToGoString)
+    go_style: str = floatToGoString(boundary)  # type: ignore[no-untyped-call]  # prometheus_client spelling
     short = format_number(boundary)
     return tuple(dict.fromkeys((short, go_style)))
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from .conventions import (
     ATTRIBUTED_METRICS,
     DEFAULT_METRICS,
+    FAST_BURN_RATE,
     HELPERS,
     LABEL_NAME_RE,
     METRIC_NAME_RE,
@@ -33,6 +34,7 @@ __all__ = ["resolve"]
 Path = tuple[str | int, ...]
 
 
+_MAX_SCRAPE_INTERVAL = 120.0
 STATE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -344,6 +346,27 @@ def _check_thresholds(spec: Spec, check: _Checker, metrics: dict[str, Metric]) -
         check.fail(
             ("thresholds", "daily_cost_critical_budget"),
             f"must be greater than daily_cost_budget ({format_number(t.daily_cost_budget)})",
+        )
+    fastest_burn = float(FAST_BURN_RATE)
+    lowest = 1 - 1 / fastest_burn
+    if t.latency.objective < lowest:
+        check.fail(
+            ("thresholds", "latency", "objective"),
+            f"must be at least {lowest:.4f}: below it the fast-burn page ({fastest_burn}x the error budget) "
+            "can never fire",
+        )
+    wait = metrics["queue_wait"]
+    if wait.buckets and t.queue_wait_p95_max >= wait.buckets[-1]:
+        check.fail(
+            ("thresholds", "queue_wait_p95_max"),
+            f"must be below the last bucket of metrics.queue_wait ({format_number(wait.buckets[-1])}s): "
+            "a p95 from that histogram never exceeds it",
+        )
+    if spec.service.scrape_interval > _MAX_SCRAPE_INTERVAL:
+        check.fail(
+            ("service", "scrape_interval"),
+            "must be at most 2m: Prometheus forgets a series 5m after its last sample, so slower scrapes "
+            "leave gaps in every rule",
         )
     states = spec.circuit_breakers.states
     for required in ("closed", "open"):

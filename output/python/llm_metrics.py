@@ -118,6 +118,8 @@ def _known(value: object, allowed: frozenset[str]) -> bool:
 
 def _seconds(value: object) -> float | None:
     """A duration as finite non-negative seconds; ``None`` when it cannot be one."""
+    if type(value) is float:  # the common case, checked first
+        return value if 0.0 <= value < math.inf else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     seconds = float(value)
@@ -511,6 +513,10 @@ class LLMMetrics:
         self.custom = CustomMetrics(registry)
         self._calls: dict[tuple[object, ...], _CallChildren] = {}
         self._call_children: dict[tuple[str, ...], _CallChildren] = {}
+        # Label children of known queue types, expiry reasons and circuits, cached on first use.
+        self._queue_items: dict[object, tuple[Histogram, Histogram]] = {}
+        self._expiries: dict[tuple[object, object], tuple[Counter, Histogram]] = {}
+        self._breakers: dict[object, Gauge] = {}
         self._warned: set[str] = set()
         self._lock = threading.Lock()
 
@@ -603,19 +609,32 @@ class LLMMetrics:
                 cached = found[1] if cached is None else cached
                 completion = found[2] if completion is None else completion
                 reasoning = found[3] if reasoning is None else reasoning
-            counts = (prompt, cached, completion, reasoning)
-            valid = [n if type(n) is int and n >= 0 else self._token_count(n) for n in counts]
-            for child, n in zip(children.tokens, valid, strict=True):
-                if n:
-                    child.inc(n)
+            # Unrolled (hot path): plain non-negative ints pass as they are, None (not sent) counts 0.
+            if type(prompt) is not int or prompt < 0:
+                prompt = 0 if prompt is None else self._token_count(prompt)
+            if type(cached) is not int or cached < 0:
+                cached = 0 if cached is None else self._token_count(cached)
+            if type(completion) is not int or completion < 0:
+                completion = 0 if completion is None else self._token_count(completion)
+            if type(reasoning) is not int or reasoning < 0:
+                reasoning = 0 if reasoning is None else self._token_count(reasoning)
+            tokens = children.tokens
+            if prompt:
+                tokens[0].inc(prompt)
+            if cached:
+                tokens[1].inc(cached)
+            if completion:
+                tokens[2].inc(completion)
+            if reasoning:
+                tokens[3].inc(reasoning)
             prices = children.prices
             if prices is None:
-                for child, n in zip(children.unpriced, valid, strict=True):
+                for child, n in zip(children.unpriced, (prompt, cached, completion, reasoning), strict=True):
                     if n:
                         child.inc(n)
                 return 0.0
             cost = (
-                valid[0] * prices[0] + valid[1] * prices[1] + valid[2] * prices[2] + valid[3] * prices[3]
+                prompt * prices[0] + cached * prices[1] + completion * prices[2] + reasoning * prices[3]
             ) / PRICE_UNIT_TOKENS
             if cost:
                 children.cost.inc(cost)
@@ -647,25 +666,54 @@ class LLMMetrics:
 
     def track_queue_item(self, queue_type: str, enqueued_at: float, *, now: float | None = None) -> QueueItem:
         """Observe how long an item waited (``enqueued_at``: a ``time.time()`` stamp); time its processing."""
-        kind = self._queue_type("track_queue_item", queue_type)
+        try:
+            children = self._queue_items[queue_type]
+        except (KeyError, TypeError):
+            children = None
+            kind = self._queue_type("track_queue_item", queue_type)
         current = time.time() if now is None else now
-        stamp = _seconds(enqueued_at)
-        waited = _seconds(current - stamp) if stamp is not None else None
+        if type(enqueued_at) is float and type(current) is float and 0.0 <= enqueued_at <= current < math.inf:
+            waited: float | None = current - enqueued_at  # the common case, checked inline
+        else:
+            stamp = _seconds(enqueued_at)
+            waited = _seconds(current - stamp) if stamp is not None else None
         if waited is None:  # a stamp in the future or not a number: observe no wait rather than a wrong one
             self._invalid("track_queue_item", "enqueued_at", enqueued_at)
             waited = 0.0
-        return QueueItem(self, self.queue_wait.labels(kind), self.processing.labels(kind), waited)
+        if children is None:
+            children = (self.queue_wait.labels(kind), self.processing.labels(kind))
+            if _known(queue_type, QUEUE_TYPES):
+                self._queue_items[queue_type] = children
+        return QueueItem(self, children[0], children[1], waited)
 
     def record_expiry(self, queue_type: str, age_seconds: float, reason: str = DEFAULT_EXPIRY_REASON) -> None:
         """Count one expired item and observe its age."""
-        kind = self._queue_type("record_expiry", queue_type)
-        why = str(reason) if _known(reason, EXPIRY_REASONS) else self._invalid("record_expiry", "reason", reason)
-        self.queue_expiry.labels(kind, why).inc()
+        try:
+            expired, ages = self._expiries[(queue_type, reason)]
+        except (KeyError, TypeError):
+            self._record_expiry(queue_type, age_seconds, reason)
+            return
+        expired.inc()
         age = _seconds(age_seconds)
         if age is None:
             self._invalid("record_expiry", "age_seconds", age_seconds)
             return
-        self.queue_expiry_age.labels(kind).observe(age)
+        ages.observe(age)
+
+    def _record_expiry(self, queue_type: object, age_seconds: object, reason: object) -> None:
+        """Slow path: bound the labels, record, and cache the children once both exist for known values."""
+        kind = self._queue_type("record_expiry", queue_type)
+        why = str(reason) if _known(reason, EXPIRY_REASONS) else self._invalid("record_expiry", "reason", reason)
+        expired = self.queue_expiry.labels(kind, why)
+        expired.inc()
+        age = _seconds(age_seconds)
+        if age is None:
+            self._invalid("record_expiry", "age_seconds", age_seconds)
+            return
+        ages = self.queue_expiry_age.labels(kind)
+        ages.observe(age)
+        if _known(queue_type, QUEUE_TYPES) and _known(reason, EXPIRY_REASONS):
+            self._expiries[(queue_type, reason)] = (expired, ages)
 
     def expire_stale(
         self,
@@ -702,15 +750,24 @@ class LLMMetrics:
 
     def set_breaker_state(self, circuit_name: str, state: BreakerState | str | int) -> None:
         """Expose a breaker's state with the spec's encoding (accepts the enum, its name or its value)."""
-        value = _breaker_value(state)
+        value = state._value_ if type(state) is BreakerState else _breaker_value(state)
         if value is None:
             self._invalid("set_breaker_state", "state", state)
             return
-        if _known(circuit_name, CIRCUITS):
-            circuit = str(circuit_name)
-        else:
+        try:
+            gauge = self._breakers[circuit_name]
+        except (KeyError, TypeError):
+            gauge = self._breaker(circuit_name)
+        gauge.set(value)
+
+    def _breaker(self, circuit_name: object) -> Gauge:
+        """Slow path: the gauge child of a circuit, cached for the spec's circuits."""
+        if not _known(circuit_name, CIRCUITS):
             circuit = self._invalid("set_breaker_state", "circuit_name", circuit_name)
-        self.circuit_breaker.labels(BREAKER_SERVICE, circuit).set(value)
+            return self.circuit_breaker.labels(BREAKER_SERVICE, circuit)
+        gauge = self.circuit_breaker.labels(BREAKER_SERVICE, str(circuit_name))
+        self._breakers[circuit_name] = gauge
+        return gauge
 
     # -- rejected values -------------------------------------------------------------------
 
@@ -765,7 +822,7 @@ def get_metrics() -> LLMMetrics:
 
 def exposition_registry() -> CollectorRegistry:
     """The registry to serve: merged over workers under PROMETHEUS_MULTIPROC_DIR, else the default one."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ or "prometheus_multiproc_dir" in os.environ:  # as prometheus_client
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return registry
