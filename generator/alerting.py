@@ -21,6 +21,7 @@ __all__ = [
     "alerts",
     "alerts_markdown",
     "heartbeat_sample",
+    "runbook_url",
     "template_literal",
 ]
 
@@ -88,7 +89,8 @@ def _num(value: Fraction) -> str:
     return format_number(float(value))
 
 
-def _runbook(bundle: Bundle, name: str) -> str:
+def runbook_url(bundle: Bundle, name: str) -> str:
+    """Where alert ``name``'s runbook lives: ``service.runbook_base_url`` joined with the name."""
     base = bundle.service.runbook_base_url
     return base + name if base.endswith(("/", "#", "=")) else f"{base}/{name}"
 
@@ -113,7 +115,7 @@ class _Drafts:
         annotations = (
             ("summary", summary),
             ("description", description),
-            ("runbook_url", template_literal(_runbook(b, name))),
+            ("runbook_url", template_literal(runbook_url(b, name))),
         )
         self.done.append(Alert(name, severity, group, expr, for_seconds, op, threshold, window, meaning, source,
                                labels, annotations))

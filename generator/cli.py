@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import SpecInvalid
 from .json_schema import SCHEMA_PATH, schema_drift, write_schema
 from .pipeline import render_spec_file
-from .writer import diff_against, write_files
+from .writer import OutputConflict, diff_against, write_files
 
 __all__ = ["main"]
 
@@ -140,6 +140,9 @@ def _run(args: argparse.Namespace) -> int:
         result = write_files(rendered.files, args.out)
     except OSError as exc:
         print(f"{args.out}: cannot write: {exc.strerror or exc}; nothing was changed.", file=sys.stderr)
+        return EXIT_IO
+    except OutputConflict as exc:
+        print(f"{exc}; nothing was changed.", file=sys.stderr)
         return EXIT_IO
     print(
         f"{bundle.source} -> {args.out}/: {len(rendered.files)} files "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,6 +15,7 @@ __all__ = [
     "RESERVED_LABELS",
     "TOKEN_TYPES",
     "MetricDefault",
+    "prometheus_rule_name",
     "series_suffixes",
 ]
 
@@ -191,3 +193,16 @@ def series_suffixes(kind: MetricKind) -> tuple[str, ...]:
     if kind == "histogram":
         return ("_bucket", "_count", "_sum")
     return ("",)
+
+
+# The generated PrometheusRule is named `<service>-llm-rules` unless the spec's `kubernetes.name` says otherwise.
+PROMETHEUS_RULE_SUFFIX = "-llm-rules"
+_DNS_SUBDOMAIN_MAX = 253
+
+
+def prometheus_rule_name(service: str) -> str:
+    """A DNS-1123 subdomain derived from the service name: ``search "assist"`` -> ``search-assist-llm-rules``."""
+    ascii_name = unicodedata.normalize("NFKD", service).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")
+    slug = slug[: _DNS_SUBDOMAIN_MAX - len(PROMETHEUS_RULE_SUFFIX)].rstrip("-")
+    return f"{slug}{PROMETHEUS_RULE_SUFFIX}" if slug else PROMETHEUS_RULE_SUFFIX.lstrip("-")

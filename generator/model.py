@@ -10,10 +10,12 @@ from .conventions import MetricKind
 __all__ = [
     "Attribution",
     "Bundle",
+    "Kubernetes",
     "LabelDomain",
     "Metric",
     "Price",
     "Service",
+    "Thanos",
     "Thresholds",
 ]
 
@@ -112,6 +114,22 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Kubernetes:
+    """Metadata of the generated PrometheusRule object."""
+
+    name: str  # a DNS-1123 subdomain
+    namespace: str  # a DNS-1123 label
+    labels: tuple[tuple[str, str], ...]  # sorted by key
+
+
+@dataclass(frozen=True)
+class Thanos:
+    """Thanos Ruler settings; ``None`` means no Thanos variant of the rule files is written."""
+
+    partial_response_strategy: Literal["warn", "abort"] | None
+
+
+@dataclass(frozen=True)
 class Bundle:
     """Everything the emitters need, resolved from one spec."""
 
@@ -137,6 +155,8 @@ class Bundle:
     custom_metrics: tuple[Metric, ...]
     thresholds: Thresholds
     max_series: int | None
+    kubernetes: Kubernetes
+    thanos: Thanos
     warnings: tuple[str, ...] = ()  # convention lints, printed by the CLI, never fatal
 
     def metric(self, key: str) -> Metric:

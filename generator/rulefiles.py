@@ -12,9 +12,19 @@ from .alerting import alerts
 from .model import Bundle
 from .recording import recording_rules
 
-__all__ = ["GroupKind", "areas", "group_name", "rules_path", "unit_tests_path"]
+__all__ = [
+    "PROMETHEUS_RULE_PATH",
+    "GroupKind",
+    "areas",
+    "group_name",
+    "rules_path",
+    "thanos_rules_path",
+    "unit_tests_path",
+]
 
 GroupKind = Literal["recording", "alerts"]
+# Every group of every area in one Prometheus Operator object.
+PROMETHEUS_RULE_PATH = "kubernetes/prometheusrule.yaml"
 
 
 def areas(bundle: Bundle) -> tuple[str, ...]:
@@ -30,6 +40,11 @@ def group_name(bundle: Bundle, area: str, kind: GroupKind) -> str:
 def rules_path(area: str) -> str:
     """The rule file of ``area``, relative to the output directory."""
     return f"prometheus/rules/{area}.yaml"
+
+
+def thanos_rules_path(area: str) -> str:
+    """The Thanos Ruler variant of ``area``'s rule file (groups with ``partial_response_strategy``)."""
+    return f"thanos/rules/{area}.yaml"
 
 
 def unit_tests_path(area: str) -> str:

@@ -136,6 +136,19 @@ class CustomMetric(_Strict):
     buckets: list[float] | None = None
 
 
+class Kubernetes(_Strict):
+    # metadata of the generated PrometheusRule; the name defaults to one derived from service.name
+    name: NonEmptyStr | None = None
+    namespace: NonEmptyStr = "monitoring"
+    # e.g. release: prometheus, so the operator's ruleSelector picks the object up
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class Thanos(_Strict):
+    # Set it to also write thanos/rules/*.yaml, whose groups carry it (Thanos Ruler only; promtool rejects the key).
+    partial_response_strategy: Literal["warn", "abort"] | None = None
+
+
 class Spec(_Strict):
     """A whole ``specs/llm.yaml``."""
 
@@ -153,3 +166,5 @@ class Spec(_Strict):
     custom_metrics: list[CustomMetric] = Field(default_factory=list)
     # Optional budget on the estimated number of time series; generation fails above it.
     max_series: Annotated[int, Field(gt=0)] | None = None
+    kubernetes: Kubernetes = Kubernetes()
+    thanos: Thanos = Thanos()

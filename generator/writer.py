@@ -7,14 +7,19 @@ import difflib
 import fcntl
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["MANIFEST", "Drift", "WriteResult", "diff_against", "write_files"]
+__all__ = ["MANIFEST", "Drift", "OutputConflict", "WriteResult", "diff_against", "write_files"]
 
 # Lists the files the generator wrote, so a later run removes only its own stale files.
 MANIFEST = ".generated-files"
+
+
+class OutputConflict(Exception):
+    """A file the generator would write is someone else's: it is never overwritten."""
 
 
 @dataclass(frozen=True)
@@ -62,13 +67,26 @@ def _locked(out_dir: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM while files are renamed into place, so a run is never half-committed."""
-    blocked = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    """Hold SIGINT/SIGTERM while files are renamed into place, so a run is never half-committed.
+
+    A Python-level handler (not a signal mask) is used: the mask is per thread, and a process-directed
+    signal may be delivered to another thread, whose handler would still interrupt the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change handlers; signals are only handled there anyway
+        return
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum)) for sig in _HELD}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in received:
+            signal.raise_signal(signum)  # now handled as it would have been, once everything is in place
+
+
+_HELD = (signal.SIGINT, signal.SIGTERM)
 
 
 def write_files(files: dict[str, str], out_dir: Path) -> WriteResult:
@@ -76,7 +94,19 @@ def write_files(files: dict[str, str], out_dir: Path) -> WriteResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     all_files = {**files, MANIFEST: _manifest_text(list(files))}
     with _locked(out_dir):
-        stale = sorted(set(_read_manifest(out_dir)) - set(files))
+        owned = set(_read_manifest(out_dir))
+        foreign = sorted(
+            rel
+            for rel in files
+            if rel not in owned
+            and (out_dir / rel).exists()
+            and (out_dir / rel).read_bytes() != files[rel].encode("utf-8")
+        )
+        if foreign:
+            raise OutputConflict(
+                f"{out_dir / foreign[0]} exists but was not written by the generator; move it away or delete it"
+            )
+        stale = sorted(owned - set(files))
         staged: list[tuple[Path, Path]] = []
         written, unchanged = [], []
         try:

@@ -6,9 +6,20 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from generator.model import Bundle
 from generator.pipeline import load_bundle, render
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Property tests: a short run by default, a long one with ``--hypothesis-profile=long``."""
+    common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+    settings.register_profile("ci", max_examples=25, **common)
+    settings.register_profile("long", max_examples=500, **common)
+    if not config.getoption("hypothesis_profile", None):
+        settings.load_profile("ci")
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_SPEC = ROOT / "specs" / "llm.yaml"

@@ -1,7 +1,7 @@
 """Property-based tests: any valid spec generates a working bundle; any mutation gives a bundle or a clean error.
 
-The default profile keeps `make test` fast; a longer run: `.venv/bin/pytest tests/test_properties.py
---hypothesis-profile=long`.
+The `ci` profile keeps `make test` fast (25 and 150 examples); for a longer run (500 and 3,000):
+`.venv/bin/pytest tests/test_properties.py --hypothesis-profile=long`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import SpecInvalid
@@ -27,9 +27,6 @@ from tests.module_loader import import_generated
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = Path(__file__).resolve().parent / "schemas" / "grafana"
 
-settings.register_profile("default", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("default")
 
 NASTY = st.sampled_from(
     [
@@ -196,7 +193,7 @@ def mutations(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
-@settings(max_examples=300)
+@settings(max_examples=settings().max_examples * 6)  # cheap examples: six times more
 @given(data=mutations())
 def test_mutated_specs_give_a_bundle_or_a_clean_error(data: dict[str, Any]) -> None:
     text = yaml.safe_dump(data, allow_unicode=True)

@@ -285,13 +285,15 @@ def test_bad_values_never_raise(metrics: Any, registry: CollectorRegistry, caplo
         metrics.observe_bundle(-3)
         with metrics.track_queue_item(["unhashable"], "yesterday"):
             pass
+        with metrics.track_queue_item("comparison", 1.0, now="tomorrow"):
+            pass
         with metrics.track_call(["unhashable"], {"a": 1}, 42, feature=object()):
             pass
     assert value(registry, "llm_queue_depth", queue_type="other") == 4
     assert value(registry, INVALID, helper="set_queue_depth") == 3
     assert value(registry, INVALID, helper="record_expiry") == 2
     assert value(registry, INVALID, helper="observe_bundle") == 1
-    assert value(registry, INVALID, helper="track_queue_item") == 2
+    assert value(registry, INVALID, helper="track_queue_item") == 3
     assert value(registry, INVALID, helper="track_call") == 2
     assert value(registry, "llm_queue_expiry_total", queue_type="comparison", reason="other") == 1
     assert (

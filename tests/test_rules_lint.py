@@ -166,8 +166,8 @@ def test_group_names_carry_the_service_name_and_are_unique(bundle: Bundle) -> No
 
 def test_every_yaml_file_opens_with_the_generated_header(bundle: Bundle) -> None:
     header = [
-        "# Generated from specs/llm.yaml by the llm-monitoring generator — do not edit.",
-        "# Edit the spec and run `make generate` instead.",
+        "# Generated from specs/llm.yaml by the LLM monitoring bundle generator: do not edit.",
+        "# Change the spec and run `make generate` instead.",
     ]
     for path, text in prometheus_files(bundle).items():
         assert text.splitlines()[:2] == header, path
@@ -180,7 +180,8 @@ def test_a_hostile_spec_path_stays_inside_the_header(bundle: Bundle) -> None:
     for path, text in {**rules.emit(hostile), **promtool_tests.emit(hostile)}.items():
         lines = text.splitlines()
         assert lines[0] == (
-            "# Generated from specs/x.yaml?groups: []???# ? tab?here? by the llm-monitoring generator — do not edit."
+            "# Generated from specs/x.yaml\\ngroups: []\\r\\n\\u2028# \\x85 tab\\there\\x00 "
+            "by the LLM monitoring bundle generator: do not edit."
         )
         data = load(text)
         if path in shipped:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -84,8 +85,16 @@ def test_an_interrupt_while_committing_is_held_until_every_file_is_in_place(
         real_replace(src, dst)
 
     monkeypatch.setattr(writer.os, "replace", replace_and_interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        main(["generate", "--spec", str(SPEC), "--out", str(out)])
+    # A live second thread may receive the process-directed signal: it must be held all the same.
+    stop = threading.Event()
+    bystander = threading.Thread(target=stop.wait)
+    bystander.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            main(["generate", "--spec", str(SPEC), "--out", str(out)])
+    finally:
+        stop.set()
+        bystander.join()
     monkeypatch.undo()
     expected = pipeline.render_spec_file(SPEC).files
     assert not writer.diff_against(expected, out)  # the whole new bundle landed, nothing half-done
@@ -114,3 +123,17 @@ def test_unchanged_files_are_not_rewritten(out: Path) -> None:
     result = writer.write_files(pipeline.render_spec_file(OTHER_SPEC).files, out)
     assert result.written == ()
     assert module.stat().st_mtime_ns == stamp - 10**9
+
+
+def test_a_users_file_at_a_generated_path_is_never_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "output"
+    folder.mkdir()
+    (folder / "README.md").write_text("my own notes\n", encoding="utf-8")
+    assert main(["generate", "--spec", str(SPEC), "--out", str(folder)]) == 3
+    assert capsys.readouterr().err == (
+        f"{folder}/README.md exists but was not written by the generator; move it away or delete it; "
+        "nothing was changed.\n"
+    )
+    assert tree(folder) == {"README.md": hashlib.sha256(b"my own notes\n").hexdigest()}

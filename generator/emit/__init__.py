@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Bundle
-from . import dashboards, promtool_tests, python_module, rules
+from . import dashboards, docs, kubernetes, promtool_tests, python_module, rules, thanos
 
 __all__ = ["EMITTERS", "Emitter"]
 
@@ -16,4 +16,7 @@ EMITTERS: tuple[Emitter, ...] = (
     rules.emit,
     promtool_tests.emit,
     dashboards.emit,
+    kubernetes.emit,
+    thanos.emit,
+    docs.emit,
 )

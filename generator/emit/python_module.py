@@ -6,10 +6,9 @@ import keyword
 import textwrap
 from typing import Any
 
-import jinja2
-
 from ..headers import generated_header
 from ..model import Bundle, Metric
+from ..templating import environment
 
 __all__ = ["MODULE_PATH", "emit"]
 
@@ -41,16 +40,7 @@ def _pystr(text: str, indent: int) -> str:
     return f"(\n{inner}\n{' ' * indent})"
 
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("generator", "templates"),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    autoescape=False,
-)
-_ENV.filters["py"] = _py
-_ENV.filters["pystr"] = _pystr
+_ENV = environment({"py": _py, "pystr": _pystr})
 
 
 def _attr(metric: Metric) -> str:

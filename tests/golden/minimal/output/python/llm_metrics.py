@@ -653,8 +653,8 @@ class LLMMetrics:
         if type(enqueued_at) is float and type(current) is float and 0.0 <= enqueued_at <= current < math.inf:
             waited: float | None = current - enqueued_at  # the common case, checked inline
         else:
-            stamp = _seconds(enqueued_at)
-            waited = _seconds(current - stamp) if stamp is not None else None
+            stamp, clock = _seconds(enqueued_at), _seconds(current)
+            waited = _seconds(clock - stamp) if stamp is not None and clock is not None else None
         if waited is None:  # a stamp in the future or not a number: observe no wait rather than a wrong one
             self._invalid("track_queue_item", "enqueued_at", enqueued_at)
             waited = 0.0

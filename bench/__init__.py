@@ -1,0 +1,1 @@
+"""Benchmarks: hot path of the generated helpers, generation time, memory (``make bench``)."""

@@ -1,0 +1,1 @@
+"""End-to-end tests: the generated bundle against a real Prometheus, and the `make demo` stack."""
