@@ -37,9 +37,15 @@ exit codes:
 """
 
 
+def _program_name() -> str:
+    """``llm-monitoring`` when run as the console script, else ``python -m generator``."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return name if name and name != "__main__.py" and not name.endswith(".py") else "python -m generator"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m generator",
+        prog=_program_name(),
         description="Generate a monitoring bundle (Python metrics module, Prometheus rules and tests, "
         "Grafana dashboards) from one spec.",
         epilog=EPILOG,

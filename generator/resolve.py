@@ -244,6 +244,12 @@ def _custom_metrics(
             )
         elif custom.buckets is not None:
             check.fail((*path, "buckets"), f"only histograms have buckets; this metric is a {custom.type}", key=True)
+        if custom.multiprocess_mode is not None and custom.type != "gauge":
+            check.fail(
+                (*path, "multiprocess_mode"),
+                f"only gauges have a multiprocess_mode; this metric is a {custom.type}",
+                key=True,
+            )
         labels = tuple(custom.labels)
         result.append(
             Metric(
@@ -254,6 +260,7 @@ def _custom_metrics(
                 labels=labels,
                 buckets=buckets,
                 series_estimate=_estimate(custom.type, labels, buckets, all_domains),
+                multiprocess_mode=custom.multiprocess_mode or "",
             )
         )
     return tuple(result)

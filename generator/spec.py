@@ -134,6 +134,11 @@ class CustomMetric(_Strict):
     help: NonEmptyStr
     labels: list[str] = Field(default_factory=list)
     buckets: list[float] | None = None
+    # Gauges only: how worker processes' values merge under PROMETHEUS_MULTIPROC_DIR.
+    multiprocess_mode: (
+        Literal["all", "liveall", "min", "livemin", "max", "livemax", "sum", "livesum", "mostrecent", "livemostrecent"]
+        | None
+    ) = None
 
 
 class Kubernetes(_Strict):

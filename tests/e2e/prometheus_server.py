@@ -14,7 +14,7 @@ import yaml
 
 from tests.e2e.prometheus_api import PrometheusAPI
 
-__all__ = ["INSTALL_HINT", "PrometheusServer", "free_port", "prometheus_binary", "stop_process"]
+__all__ = ["INSTALL_HINT", "PrometheusServer", "free_port", "prometheus_binary", "stop_process", "tail"]
 
 INSTALL_HINT = (
     "prometheus not found: run `make prometheus` (Debian: apt-get install --no-install-recommends prometheus)"
@@ -35,6 +35,14 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    """The last ``lines`` lines of a process's log file, for failure messages."""
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log)"
 
 
 def stop_process(process: subprocess.Popen[bytes] | subprocess.Popen[str], grace: float = 10.0) -> None:
@@ -142,10 +150,7 @@ class PrometheusServer:
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of the server's log."""
-        try:
-            return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
+        return tail(self.log_path, lines)
 
     def stop(self) -> None:
         """Stop the server by its PID; safe to call twice."""

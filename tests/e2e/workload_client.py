@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tests.e2e.prometheus_server import stop_process
+from tests.e2e.prometheus_server import stop_process, tail
 
 __all__ = ["ROOT", "WorkloadProcess"]
 
@@ -72,10 +72,7 @@ class WorkloadProcess:
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of the workload's stderr."""
-        try:
-            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
+        return tail(self.log, lines)
 
     def stop(self) -> None:
         """Stop the process by its PID; safe to call twice."""

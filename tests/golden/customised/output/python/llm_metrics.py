@@ -380,6 +380,7 @@ class CustomMetrics:
             'search_index_age_seconds',
             'Age of the search index.',
             (),
+            multiprocess_mode='livemax',
             registry=registry,
         )
         self.search_retrieval_seconds = Histogram(
