@@ -9,7 +9,7 @@ from typing import Literal
 
 from .conventions import FAST_BURN_RATE
 from .model import Bundle, Severity
-from .promql import duration, range_seconds, selector
+from .promql import by, duration, range_seconds, selector
 from .recording import PROJECTION, SHORT, RecordingRule, recording_rules
 from .units import format_number
 
@@ -22,6 +22,8 @@ __all__ = [
     "alerts_markdown",
     "heartbeat_sample",
     "runbook_url",
+    "source_labels",
+    "source_memory",
     "template_literal",
 ]
 
@@ -267,19 +269,79 @@ def heartbeat_sample(bundle: Bundle) -> str:
     return metric.name + ("_count" if metric.kind == "histogram" else "")
 
 
+# How far back the absence alert remembers a source (service.source_labels) that stopped sending the service's
+# metrics. It must outlast the alert's ``for`` plus the 5m lookback of an instant vector (a source whose Prometheus
+# dies writes no staleness marker), so the alert has time to fire, and be at least 4x the scrape interval
+# (range_seconds). It is bounded on purpose: a source that is gone for good (a decommissioned cluster, a renamed
+# label) stops alerting once it leaves the window, and one hour of one heartbeat series per instance stays in the
+# recent data a Prometheus, Thanos sidecar or receiver, or Mimir ingester answers from, every evaluation.
+SOURCE_MEMORY = 3600.0
+ABSENT_FOR = 600.0
+
+
+def source_labels(bundle: Bundle) -> tuple[str, ...]:
+    """The spec's source labels that are not also fixed by the service selector: the labels the absence alert
+    tells sources apart by (none: the alert only watches the service as a whole)."""
+    fixed = {k for k, _ in bundle.service.selector}
+    return tuple(s for s in dict.fromkeys(bundle.service.source_labels) if s not in fixed)
+
+
+def source_memory(bundle: Bundle) -> float:
+    """The window, in seconds, over which the absence alert remembers a source that stopped reporting."""
+    return range_seconds(SOURCE_MEMORY, bundle.service.scrape_interval)
+
+
+def _absent_expr(b: Bundle, watched: str) -> str:
+    """``absent()`` of the service's heartbeat; with source labels, also each source that sent it within
+    ``source_memory`` and sends it no more (``unless`` matches on all labels: both sides keep the same ones)."""
+    expr = f"absent({watched}) == 1"
+    sources = source_labels(b)
+    if not sources:
+        return expr
+    keep = by([*(k for k, _ in b.service.selector), *sources])
+    recent = f"present_over_time({watched}[{duration(source_memory(b))}])"
+    return f"{expr} or (group {keep} ({recent}) unless group {keep} ({watched}))"
+
+
+def _absent_description(b: Bundle, sample: str) -> str:
+    """One template for both branches of the expression: the per-source series carry the source labels,
+    ``absent()``'s carries only the selector's (a missing label renders empty, so ``if`` tells them apart)."""
+    where = ", ".join(f'{k}="{{{{ $labels.{k} }}}}"' for k, _ in b.service.selector)
+    lasted = f"for {duration(ABSENT_FOR)}"
+    causes = "the service is down, not scraped, or does not load its metrics module"
+    blind = "Every other LLM alert is blind"
+    sources = source_labels(b)
+    if not sources:
+        return f"No {sample} series match {where} {lasted}: {causes}. {blind} meanwhile."
+    names = "/".join(sources)
+    source = ", ".join(f'{s}="{{{{ $labels.{s} }}}}"' for s in sources)
+    test = " ".join(f"$labels.{s}" for s in sources)
+    per_source = (f" from {source} {lasted}, though that {names} sent them within the last "
+                  f"{duration(source_memory(b))}: that {names} no longer reaches this query layer, or there "
+                  f"{causes}. {blind} to that {names}")
+    everywhere = f" from any {names} {lasted}: {causes}. {blind}"
+    condition = test if len(sources) == 1 else f"or {test}"
+    return (f"No {sample} series match {where}{{{{ if {condition} }}}}{per_source}{{{{ else }}}}{everywhere}"
+            "{{ end }} meanwhile.")
+
+
 def _absent(d: _Drafts) -> None:
     b = d.bundle
     sample = heartbeat_sample(b)
-    where = ", ".join(f'{k}="{{{{ $labels.{k} }}}}"' for k, _ in b.service.selector)
+    watched = selector(sample, [(k, "=", v) for k, v in b.service.selector])
+    names = "/".join(source_labels(b))
+    meaning, source = "The service's metrics are missing", "`service.selector` (no series of the service)"
+    if names:
+        meaning += (f" everywhere, or from one {names} that sent them within the last "
+                    f"{duration(source_memory(b))}")
+        source += ", per `service.source_labels`"
     d.add(
-        "LLMMetricsAbsent", "warning", "availability",
-        f"absent({selector(sample, [(k, '=', v) for k, v in b.service.selector])}) == 1",
-        for_seconds=600.0, op="==", threshold=Fraction(1), window=0.0,
-        meaning="The service's metrics are missing, so every other LLM alert is blind.",
-        source="`service.selector` (no series of the service)",
+        "LLMMetricsAbsent", "warning", "availability", _absent_expr(b, watched),
+        for_seconds=ABSENT_FOR, op="==", threshold=Fraction(1), window=0.0,
+        meaning=f"{meaning}, so every other LLM alert is blind.",
+        source=source,
         summary="The LLM metrics of the service are missing.",
-        description=f"No {sample} series match {where} for {duration(600.0)}: the service is down, not scraped, "
-        "or does not load its metrics module. Every other LLM alert is blind meanwhile.",
+        description=_absent_description(b, sample),
     )
 
 

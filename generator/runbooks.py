@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .alerting import Alert, alerts
+from .alerting import Alert, alerts, source_labels, source_memory
 from .markdown import code
 from .model import Bundle
-from .promql import selector
+from .promql import duration, selector
 from .recording import RecordingRule, recording_rules
 
 __all__ = ["Runbook", "runbook_path", "runbooks"]
@@ -105,11 +105,23 @@ def _bundles(b: Bundle) -> tuple[str, ...]:
 
 
 def _absent(b: Bundle) -> tuple[str, ...]:
-    return (
+    checks = (
         "Is the target up and scraped? Run the `up` query below.",
         "Does the service still import the generated metrics module and expose `/metrics`?",
         "Did the scrape configuration or the target labels change, so that the spec's `service.selector` "
         "no longer matches?",
+    )
+    sources = source_labels(b)
+    if not sources:
+        return checks
+    names = ", ".join(code(s) for s in sources)
+    return (
+        f"An alert labelled with {names} names a source that sent the metrics within the last "
+        f"{duration(source_memory(b))} and sends them no more: is that source's Prometheus up, and does it still "
+        "reach the query layer (Thanos sidecar or receiver, remote write)? An alert without it: the metrics are "
+        f"gone from every source. A source's alert resolves by itself once its last sample is "
+        f"{duration(source_memory(b))} old, whether the source is back or not.",
+        *checks,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction as F
 
-from ..alerting import BURN_RATES, Alert, heartbeat_sample
+from ..alerting import BURN_RATES, Alert, heartbeat_sample, source_labels, source_memory
 from ..promql import duration, range_seconds
 from .common import AlertCheck, Case, Ctx, ExpectedAlert, ExprCheck
 from .humanize import HUMANIZERS, render, stable
@@ -248,13 +248,19 @@ def _breaker(c: Ctx, a: Alert) -> list[Case]:
     return cases
 
 
+def _stops(sample: str, labels: Labels, steps: int) -> Signal:
+    """A heartbeat exposed for ``steps`` scrapes after 0, then gone (a staleness marker)."""
+    return replace(counter(sample, labels, (F(1), steps)), stale_after=True)
+
+
 def _absent(c: Ctx, a: Alert) -> list[Case]:
     sample = heartbeat_sample(c.b)
     present_steps = c.steps(600) - 1  # exposed for 10 minutes, then gone (a staleness marker)
     fires_at = c.evals((present_steps + 1) * c.s) + c.evals(a.for_seconds)
+    if source_labels(c.b):
+        return _absent_per_source(c, a, sample, present_steps, fires_at)
     n = c.steps(fires_at + c.e)
-    gone = counter(sample, c.base("a"), (F(1), present_steps))
-    gone = Signal(gone.name, gone.labels, gone.kind, gone.phases, stale_after=True)
+    gone = _stops(sample, c.base("a"), present_steps)
     stays = counter(sample, c.base("a"), (F(1), n))
     out = tuple(c.b.service.selector)  # absent() keeps the selector's equality matchers as labels
     checks = (AlertCheck(a.name, fires_at - c.e, ()), AlertCheck(a.name, fires_at, _expected(c, a.name, out, F(1))))
@@ -262,6 +268,50 @@ def _absent(c: Ctx, a: Alert) -> list[Case]:
         Case(a.group, f"{a.name}: gone for {duration(a.for_seconds)} fires, an evaluation less does not "
              "(another service stays)", (gone,), c.decoys([stays]), alerts=checks),
         Case(a.group, f"{a.name}: present never fires", (stays,), alerts=(AlertCheck(a.name, fires_at, ()),)),
+    ]
+
+
+def _absent_per_source(c: Ctx, a: Alert, sample: str, present_steps: int, fires_at: int) -> list[Case]:
+    """With source labels the alert also fires for each source that sent the heartbeat within the source memory
+    and sends it no more, labelled with that source, until its last sample leaves the window."""
+    sources, memory = source_labels(c.b), source_memory(c.b)
+    # An evaluation after the last sample is exactly ``memory`` old: out of closed (2.x) and left-open (3.x) ranges.
+    forgotten = c.evals(present_steps * c.s + memory) + c.e
+    n = c.steps(forgotten + c.e)
+    service = tuple(c.b.service.selector)  # absent() keeps the selector's equality matchers as labels
+
+    def source(signal: Signal) -> Labels:
+        return tuple((dict(service) | {s: signal.label(s) for s in sources}).items())
+
+    def named(signal: Signal) -> str:
+        return ", ".join(f"{s}={signal.label(s)}" for s in sources)
+
+    def expect(*outs: Labels) -> tuple[ExpectedAlert, ...]:
+        return tuple(e for out in outs for e in _expected(c, a.name, out, F(1)))
+
+    lasted, window = duration(a.for_seconds), duration(memory)
+    gone, other = _stops(sample, c.base("a"), present_steps), counter(sample, c.base("b", 2), (F(1), n))
+    everywhere = (AlertCheck(a.name, fires_at - c.e, ()),
+                  AlertCheck(a.name, fires_at, expect(service, source(gone))),
+                  AlertCheck(a.name, forgotten, expect(service)))
+    one = (AlertCheck(a.name, fires_at - c.e, ()),
+           AlertCheck(a.name, fires_at, expect(source(gone))),
+           AlertCheck(a.name, forgotten - 2 * c.e, expect(source(gone))),  # the last sample is still in range
+           AlertCheck(a.name, forgotten, ()))
+    instance_goes = _stops(sample, c.base("c"), present_steps)
+    quiet = tuple(AlertCheck(a.name, at, ()) for at in (fires_at, forgotten))
+    return [
+        Case(a.group, f"{a.name}: gone from every source for {lasted}: fires for the service and for {named(gone)}, "
+             f"an evaluation less does not; once its last sample has left the {window} window only the service's "
+             "alert stays (another service stays)", (gone,), c.decoys([counter(sample, c.base("a"), (F(1), n))]),
+             alerts=everywhere),
+        Case(a.group, f"{a.name}: {named(gone)} stops while {named(other)} keeps reporting: fires for "
+             f"{named(gone)} alone after {lasted}, an evaluation less does not; resolves once its last sample has "
+             f"left the {window} window (another service stops in {named(other)})", (gone, other),
+             c.decoys([_stops(sample, c.base("b", 2), present_steps)]), alerts=one),
+        Case(a.group, f"{a.name}: {named(gone)} and {named(other)} keep reporting: never fires, though an instance "
+             f"of {named(gone)} stops", (instance_goes, counter(sample, c.base("a"), (F(1), n)), other),
+             alerts=quiet),
     ]
 
 

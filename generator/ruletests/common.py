@@ -144,10 +144,11 @@ class Ctx:
             return str(floatToGoString(bound))  # type: ignore[no-untyped-call]
         return format_number(bound)
 
-    def base(self, instance: str) -> Labels:
-        """The target labels of one scraped instance: the service selector, source labels and ``instance``."""
+    def base(self, instance: str, source: int = 1) -> Labels:
+        """The target labels of one scraped instance: the service selector, the source labels of source number
+        ``source`` (``cluster="cluster-1"``) and ``instance``."""
         labels = dict(self.b.service.selector)
-        labels.update({s: f"{s}-1" for s in self.b.service.source_labels if s not in labels})
+        labels.update({s: f"{s}-{source}" for s in self.b.service.source_labels if s not in labels})
         labels.setdefault("instance", instance)
         return tuple(labels.items())
 

@@ -81,6 +81,16 @@ def stable(fmt: Callable[[float], str], value: float) -> bool:
 _ACTION = re.compile(r"\{\{ (.*?) \}\}")
 _VALUE = re.compile(r"^\$value \| (\w+)$")
 _LABEL = re.compile(r"^\$labels\.(\w+)$")
+# ``{{ if $labels.a }}...{{ else }}...{{ end }}`` (or ``if or $labels.a $labels.b``), not nested.
+_IF = re.compile(
+    r"\{\{ if (\$labels\.\w+|or(?: \$labels\.\w+)+) \}\}(.*?)(?:\{\{ else \}\}(.*?))?\{\{ end \}\}", re.DOTALL
+)
+
+
+def _choose(match: re.Match[str], labels: Mapping[str, str]) -> str:
+    """The branch Prometheus takes: a label missing from the alert renders empty, which is false."""
+    names = [name.removeprefix("$labels.") for name in match.group(1).split() if name != "or"]
+    return match.group(2) if any(labels.get(name, "") for name in names) else (match.group(3) or "")
 
 
 def render(template: str, value: float, labels: Mapping[str, str]) -> str:
@@ -96,4 +106,4 @@ def render(template: str, value: float, labels: Mapping[str, str]) -> str:
             return labels[label.group(1)]
         raise ValueError(f"unsupported template action {{{{ {inner} }}}}")
 
-    return _ACTION.sub(action, template)
+    return _ACTION.sub(action, _IF.sub(lambda m: _choose(m, labels), template))
