@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from .conventions import FAST_BURN_RATE
+from .conventions import FAST_BURN_RATE, PLAIN_NUMBER
 from .model import Bundle, Severity
 from .promql import by, duration, range_seconds, selector
 from .recording import PROJECTION, SHORT, RecordingRule, recording_rules
@@ -157,8 +157,9 @@ def _cost(d: _Drafts) -> None:
         meaning="Tokens are used by models missing from the price table, so spend is under-reported.",
         source="`pricing` (any token of a model missing from it)",
         summary="LLM tokens are used by models with no price.",
-        description=f"{{{{ $labels.{provider} }}}} uses {{{{ $value | humanize }}}} {{{{ $labels.{token_type} }}}} "
-        "tokens per second from models with no price in the spec; the cost metric leaves them out.",
+        description=f"{{{{ $labels.{provider} }}}} uses {{{{ $value | {PLAIN_NUMBER} }}}} "
+        f"{{{{ $labels.{token_type} }}}} tokens per second from models with no price in the spec; "
+        "the cost metric leaves them out.",
     )
 
 
@@ -198,7 +199,7 @@ def _latency(d: _Drafts) -> None:
             f"({_num(_exact(t.latency_objective))}): over {_num(limit * 100)}% of calls slower",
             summary=f"LLM calls are burning the latency error budget {speed}.",
             description=f"{{{{ $value | humanizePercentage }}}} of LLM calls took longer than {target} over the "
-            f"last {duration(long)} (and over {duration(short)}): {_num(burn.factor)}x the "
+            f"last {duration(long)} (and over {duration(short)}), over {_num(burn.factor)}x the "
             f"{_num(budget * 100)}% error budget of the {_num(_exact(t.latency_objective) * 100)}% objective.",
         )
 
@@ -249,7 +250,7 @@ def _queues(d: _Drafts) -> None:
         meaning="Queued items expire (are dropped unprocessed) faster than allowed.",
         source=f"`thresholds.queue_expiry_rate_max` ({_num(expiry)} per second)",
         summary="Queued LLM work is expiring unprocessed.",
-        description=f"{{{{ $value | humanize }}}} items per second expired from the {queue} queue over the last "
+        description=f"{{{{ $value | {PLAIN_NUMBER} }}}} items per second expired from the {queue} queue over the last "
         f"{short}, over the limit of {_num(expiry)} per second.",
     )
     d.add(

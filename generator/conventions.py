@@ -59,6 +59,8 @@ HELPERS = (
 # The SRE workbook's page: 2% of a 30-day error budget burnt in one hour (alerting.BURN_RATES uses it).
 FAST_BURN_RATE = "14.4"
 CANCELLED = "cancelled"  # outcome of calls cancelled by the caller: neither a success nor a provider error
+# Alert templates format small rates with plain digits: humanize writes 0.1 as "100m", read as a hundred million.
+PLAIN_NUMBER = 'printf "%.4g"'
 
 
 @dataclass(frozen=True)

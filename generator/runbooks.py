@@ -52,8 +52,9 @@ def _cost(b: Bundle) -> tuple[str, ...]:
 
 def _unpriced(b: Bundle) -> tuple[str, ...]:
     return (
-        f"The alert's {_l(b, 'provider')} label names the provider; model {code(b.fallback)} means a model (or "
-        "provider) missing from `pricing` in the spec.",
+        f"The alert's {_l(b, 'provider')} label names the provider ({code(b.fallback)}: a provider missing from "
+        f"`pricing`); find which models: the {_l(b, 'model')} {code(b.fallback)} series of the tokens metric carry "
+        "them, and the service's logs name them.",
         "Add the model and its prices under `pricing.providers` in the spec, run `make generate` and deploy the "
         "new module.",
         "Until then the cost metric, the spend dashboards and the budget alerts under-report spend.",

@@ -176,7 +176,7 @@ def test_queue_thresholds_drive_alerts_and_tests(variants: dict[str, Variant]) -
     assert _description(tests["LLMQueueBacklogHigh (warning), breaches: 50 against > 40"]) == [
         "50 items are waiting in the comparison queue, over the limit of 40."]
     assert _description(tests["LLMQueueItemsExpiring (warning), breaches: 0.625 against > 0.5"]) == [
-        "625m items per second expired from the comparison queue over the last 5m, over the limit of 0.5 per second."]
+        "0.625 items per second expired from the comparison queue over the last 5m, over the limit of 0.5 per second."]
     assert _description(tests["LLMBundlesUnderfilled (info), breaches: 2.625 against < 3.5"]) == [
         "Bundled LLM calls carried 2.625 items on average over the last 5m, under the minimum of 3.5."]
     for quiet in ("LLMQueueBacklogHigh (warning), safe side: 40 against > 40",
@@ -204,8 +204,8 @@ def test_latency_target_and_objective_drive_burn_alerts(variants: dict[str, Vari
         'job:llm_provider_response_time_fine_seconds:over_target_ratio_rate5m{job="llm-gateway"} > 0.0144'
     )
     assert fast["annotations"]["description"] == (
-        "{{ $value | humanizePercentage }} of LLM calls took longer than 1s over the last 1h (and over 5m): "
-        "14.4x the 0.1% error budget of the 99.9% objective."
+        "{{ $value | humanizePercentage }} of LLM calls took longer than 1s over the last 1h (and over 5m), "
+        "over 14.4x the 0.1% error budget of the 99.9% objective."
     )
     assert 'le=~"1|1\\\\.0"' in files[rules_path("latency-slo")]
     tests = _tests(files, "latency-slo")

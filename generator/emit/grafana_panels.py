@@ -90,8 +90,8 @@ def _traffic(b: Bundle, q: Queries) -> Row:
               RATIO, (Query(q.recorded("error_ratio"), legend(*pm)),),
               limits=above(t.error_ratio_max), alerts=ALERTS["errors"], min=0),
         Panel("timeseries", "Failed calls by error type",
-              f"Calls per second that did not succeed, by {q.label('error_type')} (calls that succeeded have "
-              f"{q.label('error_type')}=\"{b.no_error}\").",
+              f"Calls per second that failed, by {q.label('error_type')} (successful and cancelled calls have "
+              f"{q.label('error_type')}=\"{b.no_error}\" and are not drawn).",
               CALLS_PER_SECOND,
               (Query(q.sum_rate(requests, q.labels("outcome", "error_type"),
                                 extra=((q.label("error_type"), "!=", b.no_error),)),

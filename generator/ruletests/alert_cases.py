@@ -3,7 +3,6 @@ spec's thresholds, with the exact labels and annotations Prometheus renders."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction as F
@@ -11,7 +10,7 @@ from fractions import Fraction as F
 from ..alerting import BURN_RATES, Alert, heartbeat_sample, source_labels, source_memory
 from ..promql import duration, range_seconds
 from .common import AlertCheck, Case, Ctx, ExpectedAlert, ExprCheck
-from .humanize import HUMANIZERS, render, stable
+from .humanize import HUMANIZERS, VALUE_FORMAT, render, stable
 from .series import Labels, Mix, Signal, counter, exact, gauge, histogram, lit, quantile
 
 __all__ = ["alert_cases", "quantile_mix"]
@@ -29,7 +28,7 @@ Ok = Callable[[F], bool]
 
 def _shown(alert: Alert, value: F) -> bool:
     """Whether the value's rendered text in the description cannot depend on float noise."""
-    found = re.search(r"\$value \| (\w+)", dict(alert.annotations)["description"])
+    found = VALUE_FORMAT.search(dict(alert.annotations)["description"])
     return found is None or stable(HUMANIZERS[found.group(1)], float(value))
 
 

@@ -6,7 +6,9 @@ import math
 import re
 from collections.abc import Callable, Mapping
 
-__all__ = ["HUMANIZERS", "go_g4", "render", "stable"]
+from ..conventions import PLAIN_NUMBER
+
+__all__ = ["HUMANIZERS", "VALUE_FORMAT", "go_g4", "render", "stable"]
 
 
 def go_g4(value: float) -> str:
@@ -66,7 +68,9 @@ def humanize_duration(value: float) -> str:
     return f"{go_g4(value)}{prefix}s"
 
 
+# How a template formats ``$value``: a humanize function, or PLAIN_NUMBER (Go's %.4g, no SI prefix).
 HUMANIZERS: dict[str, Callable[[float], str]] = {
+    PLAIN_NUMBER: go_g4,
     "humanize": humanize,
     "humanizePercentage": humanize_percentage,
     "humanizeDuration": humanize_duration,
@@ -79,7 +83,8 @@ def stable(fmt: Callable[[float], str], value: float) -> bool:
 
 
 _ACTION = re.compile(r"\{\{ (.*?) \}\}")
-_VALUE = re.compile(r"^\$value \| (\w+)$")
+VALUE_FORMAT = re.compile(r'\$value \| (\w+(?: "%\.4g")?)')
+_VALUE = re.compile(rf"^{VALUE_FORMAT.pattern}$")
 _LABEL = re.compile(r"^\$labels\.(\w+)$")
 # ``{{ if $labels.a }}...{{ else }}...{{ end }}`` (or ``if or $labels.a $labels.b``), not nested.
 _IF = re.compile(
