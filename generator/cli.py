@@ -137,6 +137,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"missing: {args.out}/{rel}")
         for rel in drift.extra:
             print(f"no longer generated: {args.out}/{rel}")
+        for rel in drift.unexpected:
+            print(f"not generated (remove it or move it out of a generated folder): {args.out}/{rel}")
         print(
             f"{args.out}/ is out of date with {bundle.source}: run `make generate` and commit the result.",
             file=sys.stderr,

@@ -53,6 +53,7 @@ HELPERS = (
     "set_queue_depth",
     "track_queue_item",
     "record_expiry",
+    "expire_stale",
     "observe_bundle",
     "set_breaker_state",
 )

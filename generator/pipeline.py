@@ -32,7 +32,7 @@ def display_path(path: Path) -> str:
 
 def load_bundle(spec_path: Path) -> Bundle:
     """Read, validate and resolve a spec file; raise SpecInvalid with every problem."""
-    shown = display_path(spec_path)
+    shown = str(spec_path)  # errors name the file as the user gave it
     if not spec_path.exists():
         raise SpecInvalid([SpecError(shown, 1, 1, "(file)", "no such file")])
     if spec_path.is_dir():
@@ -48,7 +48,7 @@ def load_bundle(spec_path: Path) -> Bundle:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SpecInvalid([SpecError(shown, line, col, "(file)", "not UTF-8 text")]) from None
     spec, located = parse_spec(text, shown)
-    return resolve(spec, located, shown)
+    return resolve(spec, located, display_path(spec_path))
 
 
 def render(bundle: Bundle) -> dict[str, str]:

@@ -20,7 +20,7 @@ from .lints import check_series_budget, naming_warnings
 from .model import Attribution, Bundle, LabelDomain, Metric, Price, Service, Thresholds
 from .resolve_deploy import resolve_kubernetes, resolve_thanos
 from .spec import Spec
-from .spec_checks import Checker, check_collisions, check_thresholds, check_values
+from .spec_checks import Checker, check_collisions, check_target_labels, check_thresholds, check_values
 from .yaml_source import Located
 
 __all__ = ["resolve"]
@@ -40,6 +40,7 @@ def resolve(spec: Spec, located: Located, source: str) -> Bundle:
     metrics = _metrics(spec, check, names, attribution, domains)
     custom = _custom_metrics(spec, check, attribution, domains)
     check_collisions(check, metrics, custom)
+    check_target_labels(check, spec, metrics, custom)
     check_thresholds(spec, check, dict(metrics))
     check_values(spec, check, fallback)
     for i, source_label in enumerate(spec.service.source_labels):
@@ -128,7 +129,7 @@ def _attribution(spec: Spec, check: Checker, taken: set[str]) -> tuple[Attributi
     result = []
     for name, entry in spec.attribution.items():
         path: Path = ("attribution", name)
-        check.label_name(path, name)
+        check.label_name(path, name, key=True)
         if keyword.iskeyword(name) or name in HELPER_PARAMETERS:
             check.fail(
                 path,
@@ -215,7 +216,7 @@ def _metrics(
             key=key,
             kind=default.kind,
             name=name,
-            help=override.help or default.help,
+            help=override.help or _default_help(spec, key, default.help),
             labels=labels,
             buckets=buckets,
             series_estimate=_estimate(default.kind, labels, buckets, all_domains),
@@ -223,6 +224,14 @@ def _metrics(
         )
         result.append((key, metric))
     return tuple(result)
+
+
+def _default_help(spec: Spec, key: str, text: str) -> str:
+    """The default help; the breaker's names the spec's own state encoding."""
+    if key != "circuit_breaker":
+        return text
+    states = ", ".join(f"{name} {value}" for name, value in spec.circuit_breakers.states.items())
+    return f"Circuit breaker state ({states})."
 
 
 def _custom_metrics(
@@ -240,7 +249,10 @@ def _custom_metrics(
         buckets: tuple[float, ...] = ()
         if custom.type == "histogram":
             buckets = check.buckets(
-                (*path, "buckets"), custom.buckets or (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+                (*path, "buckets"),
+                custom.buckets
+                if custom.buckets is not None
+                else (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             )
         elif custom.buckets is not None:
             check.fail((*path, "buckets"), f"only histograms have buckets; this metric is a {custom.type}", key=True)

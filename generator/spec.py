@@ -15,11 +15,18 @@ def _duration(value: object) -> float:
     """Accept ``5m`` style strings (or plain seconds) and return positive seconds."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"expected a duration such as 30s or 5m, got {type(value).__name__}")
-    seconds = parse_duration(value) if isinstance(value, str) else float(value)
-    if not seconds > 0 or seconds == float("inf"):
+    try:
+        seconds = parse_duration(value) if isinstance(value, str) else float(value)
+    except OverflowError:
+        raise ValueError("duration too large") from None
+    if not seconds > 0:
         raise ValueError("must be a positive duration")
+    if seconds < 0.001 or seconds > _LONGEST:
+        raise ValueError("must be between 1ms and 1 year")
     return seconds
 
+
+_LONGEST = 365 * 86400.0
 
 Duration = Annotated[float, BeforeValidator(_duration)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -36,7 +43,7 @@ class Service(_Strict):
     name: NonEmptyStr
     team: NonEmptyStr
     runbook_base_url: NonEmptyStr
-    selector: dict[str, str] = Field(min_length=1)
+    selector: dict[NonEmptyStr, NonEmptyStr] = Field(min_length=1)
     scrape_interval: Duration = 15.0
     # Labels that identify where a series came from (kept by every aggregation, for Thanos/Mimir).
     source_labels: list[str] = Field(default_factory=list)
@@ -50,13 +57,13 @@ class ModelPrice(_Strict):
 
 
 class Provider(_Strict):
-    models: dict[str, ModelPrice] = Field(min_length=1)
+    models: dict[NonEmptyStr, ModelPrice] = Field(min_length=1)
 
 
 class Pricing(_Strict):
     currency: NonEmptyStr = "USD"
     unit: Literal["per_1k_tokens", "per_1m_tokens"]
-    providers: dict[str, Provider] = Field(min_length=1)
+    providers: dict[NonEmptyStr, Provider] = Field(min_length=1)
 
 
 class UnknownModels(_Strict):
@@ -69,19 +76,19 @@ class AttributionLabel(_Strict):
 
 
 class Requests(_Strict):
-    request_types: list[NonEmptyStr] = Field(default_factory=lambda: ["chat", "completion", "embedding"])
-    error_types: dict[str, list[NonEmptyStr]] = Field(default_factory=dict)
+    request_types: list[NonEmptyStr] = Field(default_factory=lambda: ["chat", "completion", "embedding"], min_length=1)
+    error_types: dict[NonEmptyStr, list[NonEmptyStr]] = Field(default_factory=dict)
 
 
 class Queues(_Strict):
-    types: list[NonEmptyStr] = Field(default_factory=lambda: ["comparison"])
-    expiry_reasons: list[NonEmptyStr] = Field(default_factory=lambda: ["timeout"])
+    types: list[NonEmptyStr] = Field(default_factory=lambda: ["comparison"], min_length=1)
+    expiry_reasons: list[NonEmptyStr] = Field(default_factory=lambda: ["timeout"], min_length=1)
 
 
 class CircuitBreakers(_Strict):
     service: NonEmptyStr = "llm_provider"
     circuits: list[NonEmptyStr] = Field(default_factory=lambda: ["default"], min_length=1)
-    states: dict[str, Annotated[int, Field(ge=0)]] = Field(
+    states: dict[str, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
         default_factory=lambda: {"closed": 0, "open": 1, "half_open": 2}
     )
 

@@ -14,7 +14,7 @@ from .spec import Spec
 from .units import format_number
 from .yaml_source import Located
 
-__all__ = ["Checker", "check_collisions", "check_thresholds", "check_values"]
+__all__ = ["TARGET_LABELS", "Checker", "check_collisions", "check_target_labels", "check_thresholds", "check_values"]
 
 Path = tuple[str | int, ...]
 
@@ -32,15 +32,19 @@ class Checker:
     def fail(self, path: Path, message: str, *, key: bool = False) -> None:
         self.errors.append(self.located.error(path, message, key=key))
 
-    def label_name(self, path: Path, name: str) -> None:
+    def label_name(self, path: Path, name: str, *, key: bool = False) -> None:
         if not LABEL_NAME_RE.match(name):
             self.fail(
-                path, f"invalid label name {name!r}: use letters, digits and underscores, not starting with a digit"
+                path,
+                f"invalid label name {name!r}: use letters, digits and underscores, not starting with a digit",
+                key=key,
             )
         elif name.startswith("__"):
-            self.fail(path, f"label name {name!r} is reserved: names starting with __ are internal to Prometheus")
+            self.fail(
+                path, f"label name {name!r} is reserved: names starting with __ are internal to Prometheus", key=key
+            )
         elif name in RESERVED_LABELS:
-            self.fail(path, f"label name {name!r} is reserved by Prometheus for histograms and summaries")
+            self.fail(path, f"label name {name!r} is reserved by Prometheus for histograms and summaries", key=key)
 
     def metric_name(self, path: Path, name: str, kind: str) -> None:
         if not METRIC_NAME_RE.match(name) or ":" in name:
@@ -78,11 +82,17 @@ def check_collisions(check: Checker, metrics: tuple[tuple[str, Metric], ...], cu
     for path, metric in entries:
         for sample in (*metric.sample_names, metric.base_name):
             other = owners.get(sample)
-            if other is not None and other.key != metric.key:
-                what = f"{other.key}" if not other.key.startswith("custom.") else f"custom metric {other.name!r}"
-                check.fail(
-                    path, f"metric {metric.name!r} collides with {what} ({other.name!r}): both expose {sample!r}"
-                )
+            if other is not None and other is not metric:
+                if other.name == metric.name:
+                    where = (
+                        f"metrics.{other.key}" if not other.key.startswith("custom.") else "an earlier custom metric"
+                    )
+                    check.fail(path, f"metric {metric.name!r} is already defined by {where}")
+                else:
+                    what = other.key if not other.key.startswith("custom.") else "custom metric"
+                    check.fail(
+                        path, f"metric {metric.name!r} collides with {what} ({other.name!r}): both expose {sample!r}"
+                    )
                 break
         for sample in (*metric.sample_names, metric.base_name):
             owners.setdefault(sample, metric)
@@ -153,6 +163,15 @@ def check_values(spec: Spec, check: Checker, fallback: str) -> None:
             check.fail(
                 path, f"{fallback!r} is the fallback for unknown values (unknown_models.label_value); pick another name"
             )
+    seen: dict[str, str] = {}
+    for error_type, classes in spec.requests.error_types.items():
+        for i, name in enumerate(classes):
+            if name in seen and seen[name] != error_type:
+                check.fail(
+                    ("requests", "error_types", error_type, i),
+                    f"exception class {name!r} is already mapped to error type {seen[name]!r}",
+                )
+            seen.setdefault(name, error_type)
     if NO_ERROR in spec.requests.error_types:
         check.fail(
             ("requests", "error_types", NO_ERROR), f"{NO_ERROR!r} is the error_type of successful calls", key=True
@@ -169,3 +188,27 @@ def check_values(spec: Spec, check: Checker, fallback: str) -> None:
     url = spec.service.runbook_base_url
     if not url.startswith(("https://", "http://")):
         check.fail(("service", "runbook_base_url"), f"must be an http(s) URL, got {url!r}")
+
+
+# Labels Prometheus attaches to every scraped series: a metric label of the same name would be
+# renamed exported_<name> at scrape time, and every rule matching it would silently match nothing.
+TARGET_LABELS = ("job", "instance")
+
+
+def check_target_labels(
+    check: Checker, spec: Spec, metrics: tuple[tuple[str, Metric], ...], custom: tuple[Metric, ...]
+) -> None:
+    """No metric label may share a name with a target, selector or source label."""
+    taken = {*TARGET_LABELS, *spec.service.selector, *spec.service.source_labels}
+    places: dict[str, Path] = {final: ("label_names", semantic) for semantic, final in spec.label_names.items()}
+    places |= {name: ("attribution", name) for name in spec.attribution}
+    for i, metric in enumerate(custom):
+        places |= {label: ("custom_metrics", i, "labels", j) for j, label in enumerate(metric.labels)}
+    used = {label for _, m in metrics for label in m.labels} | {label for m in custom for label in m.labels}
+    for label in sorted(used & taken):
+        where = "a selector or source label" if label not in TARGET_LABELS else "a label Prometheus adds at scrape"
+        check.fail(
+            places.get(label, ("service", "selector", label)),
+            f"label name {label!r} is also {where}: scraped series would carry it as exported_{label}",
+            key=True,
+        )

@@ -23,7 +23,10 @@ def parse_duration(text: str) -> float:
         raise ValueError(f"invalid duration {text!r}: use a Prometheus duration such as 30s, 5m, 1h or 1h30m")
     days, hours, minutes, seconds, millis = (float(g) if g else 0.0 for g in match.groups())
     # Summed in milliseconds so 0.1s + 200ms style inputs stay exact.
-    return round((days * 86400 + hours * 3600 + minutes * 60 + seconds) * 1000 + millis) / 1000
+    total = (days * 86400 + hours * 3600 + minutes * 60 + seconds) * 1000 + millis
+    if not math.isfinite(total):
+        raise OverflowError(f"duration {text!r} is too large")
+    return round(total) / 1000
 
 
 def format_duration(seconds: float) -> str:

@@ -48,9 +48,10 @@ def parse_spec(text: str, file: str) -> tuple[Spec, Located]:
             if err["type"] == "extra_forbidden" and (hint := _suggestion(tuple(err["loc"])))
         }
         errors += [
-            _to_spec_error(located, err)
+            error
             for err in raw
             if not (err["type"] == "missing" and tuple(err["loc"]) in suggested)
+            and (error := _to_spec_error(located, err)).path not in located.unreadable
         ]
     if errors:
         raise SpecInvalid(errors)

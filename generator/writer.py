@@ -35,10 +35,11 @@ class Drift:
 
     changed: dict[str, str] = field(default_factory=dict)  # path -> unified diff
     missing: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)  # generated once, no longer
+    unexpected: list[str] = field(default_factory=list)  # never generated, inside a generated folder
 
     def __bool__(self) -> bool:
-        return bool(self.changed or self.missing or self.extra)
+        return bool(self.changed or self.missing or self.extra or self.unexpected)
 
 
 def _manifest_text(paths: list[str]) -> str:
@@ -95,6 +96,9 @@ def write_files(files: dict[str, str], out_dir: Path) -> WriteResult:
     all_files = {**files, MANIFEST: _manifest_text(list(files))}
     with _locked(out_dir):
         owned = set(_read_manifest(out_dir))
+        in_the_way = sorted(rel for rel in all_files if (out_dir / rel).is_dir())
+        if in_the_way:
+            raise OutputConflict(f"{out_dir / in_the_way[0]} is a directory where the generator writes a file")
         foreign = sorted(
             rel
             for rel in files
@@ -151,14 +155,28 @@ def diff_against(files: dict[str, str], out_dir: Path) -> Drift:
         if not target.is_file():
             drift.missing.append(rel)
             continue
-        actual = target.read_text(encoding="utf-8", errors="replace")
-        if actual != text:
+        data = target.read_bytes()  # bytes: a changed line ending is a change too
+        if data != text.encode("utf-8"):
             diff = difflib.unified_diff(
-                actual.splitlines(keepends=True),
+                data.decode("utf-8", errors="replace").splitlines(keepends=True),
                 text.splitlines(keepends=True),
                 fromfile=f"{out_dir.name}/{rel} (on disk)",
                 tofile=f"{out_dir.name}/{rel} (from the spec)",
             )
-            drift.changed[rel] = "".join(diff)
+            drift.changed[rel] = "".join(diff) or f"{out_dir.name}/{rel}: bytes differ\n"
     drift.extra = sorted(set(_read_manifest(out_dir)) - set(expected))
+    drift.unexpected = _unexpected(set(expected) | set(drift.extra), out_dir)
     return drift
+
+
+def _unexpected(known: set[str], out_dir: Path) -> list[str]:
+    """Files beside generated ones in the generator's own folders (a glob such as rules/*.yaml would load them)."""
+    folders = {Path(rel).parent for rel in known} - {Path(".")}
+    found = []
+    for folder in sorted(folders):
+        if (out_dir / folder).is_dir():
+            for path in sorted((out_dir / folder).iterdir()):
+                rel = path.relative_to(out_dir).as_posix()
+                if path.is_file() and rel not in known:
+                    found.append(rel)
+    return found

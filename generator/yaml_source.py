@@ -15,6 +15,8 @@ Path = tuple[str | int, ...]
 MAX_BYTES = 1_000_000
 # Bounds alias expansion ("billion laughs"): no sane spec comes near this many nodes.
 MAX_NODES = 50_000
+MAX_DEPTH = 64
+MAX_INT = 2**53  # beyond this a number is a typo, and floats lose integer precision
 # libyaml's parser when PyYAML was built with it (15x faster on large specs); errors are re-read in Python.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -29,6 +31,8 @@ class Located:
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
     # Problems found while reading (duplicate keys...) that do not stop validation.
     problems: list[SpecError] = field(default_factory=list)
+    # Paths of scalars YAML could not read (reported already; validation of their stand-in is noise).
+    unreadable: set[str] = field(default_factory=set)
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Where ``path`` was written; falls back to the nearest enclosing value."""
@@ -69,13 +73,33 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _TooLarge(node)
+            raise _TooLarge(node, f"more than {MAX_NODES} values (alias expansion?)")
+        if len(path) > MAX_DEPTH:
+            raise _TooLarge(node, f"nested more than {MAX_DEPTH} levels deep (a recursive alias?)")
         self.located.values[path] = _mark(node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: Path) -> Any:
+        """A scalar's value; a tag that cannot construct it (``!!int abc``) or a huge number is an error."""
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except Exception:  # PyYAML raises ValueError, KeyError, AttributeError... for bad tagged scalars
+            line, col = _mark(node)
+            self.errors.append(
+                SpecError(self.located.file, line, col, dotted(path), f"cannot read {node.value!r} as {node.tag}")
+            )
+            self.located.unreadable.add(dotted(path))
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            line, col = _mark(node)
+            self.errors.append(SpecError(self.located.file, line, col, dotted(path), "number too large"))
+            self.located.unreadable.add(dotted(path))
+            return None
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -92,7 +116,7 @@ class _Builder:
                     SpecError(self.located.file, line, col, dotted(path), "mapping keys must be plain strings")
                 )
                 continue
-            key = self.constructor.construct_object(key_node)
+            key = self._scalar(key_node, path)
             if not isinstance(key, str):
                 key = str(key_node.value)
             child = (*path, key)
@@ -111,8 +135,9 @@ class _Builder:
 
 
 class _TooLarge(Exception):
-    def __init__(self, node: yaml.Node) -> None:
+    def __init__(self, node: yaml.Node, message: str) -> None:
         self.node = node
+        self.message = message
 
 
 def _compose(text: str) -> list[yaml.Node]:
@@ -139,6 +164,8 @@ def load_located(text: str, file: str) -> Located:
         raise SpecInvalid([SpecError(file, line, col, "(yaml)", f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise SpecInvalid([SpecError(file, 1, 1, "(yaml)", f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise SpecInvalid([SpecError(file, 1, 1, "(yaml)", "invalid YAML: nested too deeply")]) from None
     if not documents or documents[0] is None:
         raise SpecInvalid(
             [SpecError(file, 1, 1, "(document)", "the spec is empty: expected a mapping with `version: 1`")]
@@ -151,9 +178,7 @@ def load_located(text: str, file: str) -> Located:
         located.data = builder.build(documents[0], ())
     except _TooLarge as exc:
         line, col = _mark(exc.node)
-        raise SpecInvalid(
-            [SpecError(file, line, col, "(document)", f"more than {MAX_NODES} values (alias expansion?)")]
-        ) from None
+        raise SpecInvalid([SpecError(file, line, col, "(document)", exc.message)]) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

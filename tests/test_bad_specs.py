@@ -105,3 +105,14 @@ def test_output_path_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert err == f"{out}: cannot write: File exists; nothing was changed.\n"
     assert out.read_text(encoding="utf-8") == "not a directory\n"
+
+
+def test_errors_name_the_spec_as_given_even_outside_the_working_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    spec = tmp_path / "elsewhere" / "spec.yaml"
+    spec.parent.mkdir()
+    spec.write_text("version: 2\n", encoding="utf-8")
+    assert main(["validate", "--spec", str(spec)]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == f"{spec}:1:1: pricing: required key is missing"

@@ -394,3 +394,53 @@ def test_default_instance_is_created_once(rendered: dict[str, str], tmp_path: Pa
     )
     result = subprocess.run([_sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout, result.stderr) == (0, "4.0\n", "")
+
+
+def test_expire_stale_keeps_exactly_the_fresh_items_and_never_raises(
+    metrics: Any, registry: CollectorRegistry
+) -> None:
+    class Item:
+        def __init__(self, at: Any) -> None:
+            self.at = at
+
+        def __eq__(self, other: object) -> bool:  # equal items must not confuse which one is removed
+            return True
+
+        __hash__ = None  # type: ignore[assignment]
+
+    fresh, stale, unreadable = Item(95.0), Item(10.0), Item(None)
+    queue = [fresh, stale, unreadable]
+    expired = metrics.expire_stale("comparison", queue, 30, lambda item: item.at, now=100.0)
+    assert [id(i) for i in expired] == [id(stale)]
+    assert [id(i) for i in queue] == [id(fresh), id(unreadable)]
+    assert value(registry, "llm_queue_expiry_age_seconds_sum", queue_type="comparison") == 90
+    assert metrics.expire_stale("comparison", queue, 30, lambda item: item.at, now="later") == []
+    assert metrics.expire_stale("comparison", queue, 30, lambda item: 1 / 0, now=100.0) == []
+    assert [id(i) for i in queue] == [id(fresh), id(unreadable)]
+    assert value(registry, INVALID, helper="expire_stale") == 2
+
+
+def test_huge_counts_are_rejected_so_cost_stays_finite(metrics: Any, registry: CollectorRegistry) -> None:
+    assert metrics.record_usage("openai", "gpt-4o", prompt_tokens=100, completion_tokens=10**400) == 100 * 2.5 / 1e6
+    assert metrics.record_usage("openai", "gpt-4o", prompt_tokens=1e308, completion_tokens=1e308) == 0.0
+    metrics.observe_bundle(10**400)
+    metrics.record_expiry("comparison", 10**400)
+    assert value(registry, INVALID, helper="record_usage") == 3
+    assert value(registry, INVALID, helper="observe_bundle") == 1
+    assert value(registry, INVALID, helper="record_expiry") == 1
+    assert abs(value(registry, COST, provider="openai", model="gpt-4o", feature="other") - 2.5e-4) < 1e-12
+
+
+def test_first_token_before_the_call_starts_is_ignored(metrics: Any, registry: CollectorRegistry) -> None:
+    call = metrics.track_call("openai", "gpt-4o")
+    call.first_token()
+    with call:
+        pass
+    assert value(registry, "llm_provider_time_to_first_token_seconds_count", provider="openai", model="gpt-4o") == 0
+
+
+def test_calls_without_attribution_take_the_cached_path(metrics: Any) -> None:
+    for _ in range(3):
+        with metrics.track_call("openai", "gpt-4o", "chat"):
+            pass
+    assert list(metrics._calls) == [("openai", "gpt-4o", "chat", None)]

@@ -137,3 +137,36 @@ def test_a_users_file_at_a_generated_path_is_never_overwritten(
         "nothing was changed.\n"
     )
     assert tree(folder) == {"README.md": hashlib.sha256(b"my own notes\n").hexdigest()}
+
+
+def test_a_directory_in_the_way_stops_the_run_before_anything_changes(
+    out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = out / "python" / "llm_metrics.py"
+    module.unlink()
+    module.mkdir()
+    before = tree(out)
+    capsys.readouterr()
+    assert main(["generate", "--spec", str(SPEC), "--out", str(out)]) == 3
+    assert capsys.readouterr().err == (
+        f"{module} is a directory where the generator writes a file; nothing was changed.\n"
+    )
+    assert tree(out) == before
+
+
+def test_check_sees_line_endings_and_files_dropped_into_generated_folders(
+    out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = out / "prometheus" / "rules"
+    (rules / "extra.yaml").write_text("groups: []\n", encoding="utf-8")
+    cost = rules / "cost.yaml"
+    cost.write_bytes(cost.read_bytes().replace(b"\n", b"\r\n"))
+    capsys.readouterr()
+    assert main(["check", "--spec", str(OTHER_SPEC), "--out", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "--- output/prometheus/rules/cost.yaml (on disk)\n" in printed
+    assert (
+        f"not generated (remove it or move it out of a generated folder): {out}/prometheus/rules/extra.yaml\n"
+        in printed
+    )
+    assert "README.local" not in printed  # the user's file at the top level is theirs

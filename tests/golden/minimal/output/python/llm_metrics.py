@@ -71,6 +71,8 @@ ATTRIBUTION: Final[Mapping[str, tuple[frozenset[str], str]]] = {
 _LOG = logging.getLogger("llm_metrics")
 # Raw label combinations remembered for the fast path; past this, lookups take the slow path.
 _MAX_CACHED_KEYS: Final = 10_000
+# Larger counts are bugs, and beyond 2**53 floats (and so counters) lose integer precision.
+_MAX_COUNT: Final = 2**53
 _T = TypeVar("_T")
 
 
@@ -83,16 +85,16 @@ class BreakerState(enum.IntEnum):
 
 
 def _count(value: object) -> int | None:
-    """A token or item count as a non-negative int; ``None`` when it cannot be one."""
+    """A token or item count as an int in [0, 2**53]; ``None`` when it cannot be one."""
     if type(value) is int:
-        return value if value >= 0 else None
+        return value if 0 <= value <= _MAX_COUNT else None
     if value is None:
         return 0  # a field the provider did not send
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) and value >= 0:
+    if isinstance(value, int) and 0 <= value <= _MAX_COUNT:
         return int(value)
-    if isinstance(value, float) and value.is_integer() and value >= 0:
+    if isinstance(value, float) and value.is_integer() and 0 <= value <= _MAX_COUNT:
         return int(value)
     return None
 
@@ -108,7 +110,10 @@ def _seconds(value: object) -> float | None:
         return value if 0.0 <= value < math.inf else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
@@ -223,24 +228,26 @@ def _error_type(exc_type: type[BaseException]) -> str:
     if found is None:
         names = (k.__name__ for k in exc_type.__mro__)
         found = next((ERROR_TYPES[name] for name in names if name in ERROR_TYPES), FALLBACK)
-        _ERROR_TYPE_CACHE[exc_type] = found
+        if len(_ERROR_TYPE_CACHE) < _MAX_CACHED_KEYS:  # classes made on the fly must not pile up
+            _ERROR_TYPE_CACHE[exc_type] = found
     return found
 
 
 class LLMCall:
     """One tracked LLM call: use with ``with`` or ``async with``; exceptions are counted and re-raised."""
 
-    __slots__ = ("_children", "_first_token", "_start", "cost")
+    __slots__ = ("_children", "_start", "_waiting_for_token", "cost")
 
     def __init__(self, children: _CallChildren) -> None:
         self._children = children
-        self._first_token = False
+        self._waiting_for_token = False  # True from entry until the first token is marked
         self._start = 0.0
         self.cost = 0.0
 
     def __enter__(self) -> LLMCall:
         self._children.in_flight.inc()
         self._start = time.perf_counter()
+        self._waiting_for_token = True
         return self
 
     def __exit__(
@@ -269,8 +276,8 @@ class LLMCall:
 
     def first_token(self) -> None:
         """Mark the first streamed token; later marks of the same call are ignored."""
-        if not self._first_token:
-            self._first_token = True
+        if self._waiting_for_token:  # ignored before the call has started, and after the first mark
+            self._waiting_for_token = False
             self._children.ttft.observe(time.perf_counter() - self._start)
 
     def record_usage(
@@ -559,8 +566,10 @@ class LLMMetrics:
                 if children is None:
                     children = _CallChildren(self, labels[0], labels[1], kind, bounded)
                     self._call_children[key] = children
-        # Only exact, known label values take the fast path: unknown names never grow the cache.
-        if raw == key and len(self._calls) < _MAX_CACHED_KEYS:
+        # Only exact, known label values (or an omitted attribution) take the fast path: unknown names
+        # never grow the cache.
+        omitted = (*raw[:3], *(f if v is None else v for v, (_, f) in zip(attrs, ATTRIBUTION.values(), strict=True)))
+        if omitted == key and len(self._calls) < _MAX_CACHED_KEYS:
             self._calls[raw] = children
         return children
 
@@ -588,13 +597,13 @@ class LLMMetrics:
                 completion = found[2] if completion is None else completion
                 reasoning = found[3] if reasoning is None else reasoning
             # Unrolled (hot path): plain non-negative ints pass as they are, None (not sent) counts 0.
-            if type(prompt) is not int or prompt < 0:
+            if type(prompt) is not int or not 0 <= prompt <= _MAX_COUNT:
                 prompt = 0 if prompt is None else self._token_count(prompt)
-            if type(cached) is not int or cached < 0:
+            if type(cached) is not int or not 0 <= cached <= _MAX_COUNT:
                 cached = 0 if cached is None else self._token_count(cached)
-            if type(completion) is not int or completion < 0:
+            if type(completion) is not int or not 0 <= completion <= _MAX_COUNT:
                 completion = 0 if completion is None else self._token_count(completion)
-            if type(reasoning) is not int or reasoning < 0:
+            if type(reasoning) is not int or not 0 <= reasoning <= _MAX_COUNT:
                 reasoning = 0 if reasoning is None else self._token_count(reasoning)
             tokens = children.tokens
             if prompt:
@@ -704,12 +713,28 @@ class LLMMetrics:
         reason: str = DEFAULT_EXPIRY_REASON,
     ) -> list[_T]:
         """Remove items older than ``max_age_seconds`` from ``queue`` in place; record and return them."""
-        current = time.time() if now is None else now
-        expired = [item for item in queue if current - enqueued_at(item) > max_age_seconds]
-        for item in expired:
-            queue.remove(item)
-            self.record_expiry(queue_type, current - enqueued_at(item), reason)
-        return expired
+        try:
+            current = _seconds(time.time() if now is None else now)
+            limit = _seconds(max_age_seconds)
+            if current is None or limit is None:
+                self._invalid("expire_stale", "now or max_age_seconds", (now, max_age_seconds))
+                return []
+            kept: list[_T] = []
+            expired: list[tuple[_T, float]] = []
+            for item in queue:
+                stamp = _seconds(enqueued_at(item))
+                age = current - stamp if stamp is not None else None
+                if age is not None and age > limit:
+                    expired.append((item, age))
+                else:
+                    kept.append(item)  # unreadable stamps are kept: never drop work on a bad value
+            queue[:] = kept
+        except Exception as error:
+            self._internal_error("expire_stale", error)
+            return []
+        for _, age in expired:
+            self.record_expiry(queue_type, age, reason)
+        return [item for item, _ in expired]
 
     def _queue_type(self, helper: str, queue_type: object) -> str:
         if _known(queue_type, QUEUE_TYPES):
