@@ -145,7 +145,7 @@ def test_critical_budget_is_optional(variants: dict[str, Variant]) -> None:
 def test_shipped_critical_budget_fires_both_severities(shipped_files: dict[str, str]) -> None:
     tests = _tests(shipped_files, "cost")
     both = tests["LLMDailyCostProjectionOverBudget (critical), breaches: 1250 against > 1000"]
-    assert [a["exp_labels"]["severity"] for a in both["alert_rule_test"][0]["exp_alerts"]] == ["warning", "critical"]
+    assert [a["exp_labels"]["severity"] for a in both["alert_rule_test"][-1]["exp_alerts"]] == ["warning", "critical"]
     warning_only = tests["LLMDailyCostProjectionOverBudget (critical), safe side: 990 against > 1000"]
     assert [a["exp_labels"]["severity"] for a in warning_only["alert_rule_test"][0]["exp_alerts"]] == ["warning"]
 
@@ -157,7 +157,7 @@ def test_error_ratio_limit_drives_alert_and_test(variants: dict[str, Variant]) -
     tests = _tests(files, "traffic")
     fires = tests["LLMErrorRatioHigh (warning), breaches: 0.25 against > 0.2"]
     assert _description(fires) == ["25% of LLM calls to openai/gpt-4o failed over the last 5m, over the 20% limit."]
-    assert fires["alert_rule_test"][0]["exp_alerts"][0]["exp_labels"] == {
+    assert fires["alert_rule_test"][-1]["exp_alerts"][0]["exp_labels"] == {
         "job": "llm-gateway", "provider": "openai", "model": "gpt-4o", "severity": "warning", "team": "ml-platform"}
     quiet = tests["LLMErrorRatioHigh (warning), safe side: 0.198 against > 0.2"]
     assert quiet["alert_rule_test"][0]["exp_alerts"] == []
@@ -233,7 +233,7 @@ def test_spec_text_cannot_inject_templates_or_break_quoting(variants: dict[str, 
     assert url == 'https://runbooks.example.com/{{ "{{" }}x}}/LLMDailyCostProjectionOverBudget'
     assert warning["expr"] == 'job:llm_provider_cost_dollars:projected_daily_rate1h{job="llm\\"gate\\\\way"} > 500'
     fires = _tests(files, "cost")["LLMDailyCostProjectionOverBudget (warning), breaches: 625 against > 500"]
-    (alert,) = fires["alert_rule_test"][0]["exp_alerts"]
+    (alert,) = fires["alert_rule_test"][-1]["exp_alerts"]
     assert alert["exp_labels"] == {"job": 'llm"gate\\way', "severity": "warning", "team": "ml{{platform}}"}
     assert alert["exp_annotations"]["description"] == (
         "At the last 1h's rate, LLM calls would cost 625 U{{ $value }}SD a day, "

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction as F
+from itertools import count
+from typing import Literal
 
 from ..alerting import BURN_RATES, Alert, heartbeat_sample, source_labels, source_memory
 from ..promql import duration, range_seconds
@@ -53,11 +55,13 @@ def _safe(alert: Alert, ok: Ok, *, exact_ok: bool) -> F | None:
     return _pick(alert, [t * f for f in (_SAFE_UNDER if alert.op == ">" else _SAFE_OVER)], ok)
 
 
-def _expected(c: Ctx, name: str, out: Labels, value: F) -> tuple[ExpectedAlert, ...]:
-    """Every alert called ``name`` that ``value`` breaches, labelled and annotated as Prometheus renders it."""
+def _expected(c: Ctx, name: str, out: Labels, value: F,
+              held: Callable[[Alert], bool] = lambda a: True) -> tuple[ExpectedAlert, ...]:
+    """Every alert called ``name`` that ``value`` breaches (and has ``held`` for its ``for``), labelled and
+    annotated as Prometheus renders it."""
     found = []
     for a in c.alerts:
-        if a.name == name and a.fires(value):
+        if a.name == name and a.fires(value) and held(a):
             labels = dict(out) | {k: render(v, float(value), dict(out)) for k, v in a.labels}
             notes = tuple((k, render(v, float(value), dict(out))) for k, v in a.annotations)
             found.append(ExpectedAlert(tuple(labels.items()), notes))
@@ -68,21 +72,68 @@ def _out(signal: Signal, rule_id: str, c: Ctx) -> Labels:
     return tuple((k, signal.label(k)) for k in c.rule(rule_id).by)
 
 
+Onset = Literal["ratio", "ramp", "gauge"]
+
+
+def _ramp(value: F, t: int, window: F) -> F:
+    """A counter's ``rate()`` over ``window`` at ``t``, steady at ``value`` from 0: ``value x t / window`` at first."""
+    return value * (window if t > window else F(t)) / window
+
+
+def _onset(c: Ctx, a: Alert, value: F, onset: Onset, *, early: bool = False) -> int:
+    """The first evaluation at which the expression holds for inputs steady at ``value`` from 0: at once for a
+    gauge; at the first evaluation with two samples in range for a ratio of counters that start together (exact
+    over any window); for a counter's ``rate()`` as it ramps up to ``value``, at the first evaluation where the ramp
+    breaches the threshold, or (``early``) reaches it, where float noise may already breach it."""
+    if onset == "gauge":
+        return 0
+    first = c.evals(c.s)
+    if onset == "ratio":
+        return first
+    window = F(a.window)
+    return next(t for t in count(first, c.e)
+                if a.fires(_ramp(value, t, window)) or (early and _ramp(value, t, window) == a.threshold))
+
+
+def _held(c: Ctx, a: Alert, out: Labels, value: F, onset: Onset, t: int) -> tuple[ExpectedAlert, ...]:
+    """The alerts named like ``a`` firing at ``t`` for inputs ramping or stepping to ``value``: those whose
+    expression has held for their ``for`` by then (a same-named warning may fire before its critical), rendered
+    with the value at ``t``."""
+    window = F(a.window)
+    now = _ramp(value, t, window) if onset == "ramp" else value
+
+    def held(o: Alert) -> bool:
+        return _onset(c, o, value, onset) + c.evals(o.for_seconds) <= t
+
+    return _expected(c, a.name, out, now, held)
+
+
 def _cases(c: Ctx, a: Alert, rule_id: str, make: Callable[[F, int], list[Signal]], *, ok: Ok = lambda v: True,
-           exact_ok: bool = False, ceiling: F | None = None) -> list[Case]:
-    """A firing case and a safe-side case for a threshold alert, checked once the inputs are steady. A threshold
-    the inputs cannot breach (past ``ceiling``, e.g. a burn rate over 100%) gets one case showing it never fires."""
+           exact_ok: bool = False, ceiling: F | None = None, onset: Onset = "ratio") -> list[Case]:
+    """A firing case and a safe-side case for a threshold alert. The firing case is pinned to ``for``: pending one
+    evaluation before the expression has held for ``for`` (see _onset), firing from then on (checked once the
+    value has settled, so the rendered value is the steady one); the safe side is checked once the inputs are
+    steady. A threshold the inputs cannot breach (past ``ceiling``, e.g. a burn rate over 100%) gets one case
+    showing it never fires."""
     at = c.evals(a.window + c.s) + c.evals(a.for_seconds) + c.e
     fire, quiet = _firing(a, ok), _safe(a, ok, exact_ok=exact_ok)
     planned = [("breaches", fire), ("safe side", quiet)] if fire is not None else [("unreachable, even at", ceiling)]
+    settled = c.evals(a.window) if onset == "ramp" else 0
     cases = []
     for kind, value in planned:
         if value is None:
             continue  # no input reaches this side of the threshold: nothing to show
         sig = make(value, c.steps(at))
         name = f"{a.name} ({a.severity}), {kind}: {lit(value)} against {a.op} {lit(a.threshold)}"
-        check = AlertCheck(a.name, at, _expected(c, a.name, _out(sig[0], rule_id, c), value))
-        cases.append(Case(a.group, name, tuple(sig), alerts=(check,)))
+        out = _out(sig[0], rule_id, c)
+        checks: tuple[AlertCheck, ...] = (AlertCheck(a.name, at, _expected(c, a.name, out, value)),)
+        if kind == "breaches":
+            hold = c.evals(a.for_seconds)
+            pending = _onset(c, a, value, onset, early=True) + hold - c.e
+            fires = max(_onset(c, a, value, onset) + hold, settled)
+            checks = (AlertCheck(a.name, pending, _held(c, a, out, value, onset, pending)),
+                      AlertCheck(a.name, fires, _held(c, a, out, value, onset, fires)))
+        cases.append(Case(a.group, name, tuple(sig), alerts=checks))
     return cases
 
 
@@ -101,13 +152,13 @@ def _cost(c: Ctx, a: Alert) -> list[Case]:
         return [counter(name, c.labels("cost", "a", provider=p, model=m), (per_second / 4, n)),
                 counter(name, c.labels("cost", "b", provider=p, model=m), (per_second * 3 / 4, n))]
 
-    return _cases(c, a, "cost_daily_projection:total", make, ok=_siblings_quiet(c, a))
+    return _cases(c, a, "cost_daily_projection:total", make, ok=_siblings_quiet(c, a), onset="ramp")
 
 
 def _unpriced(c: Ctx, a: Alert) -> list[Case]:
     name, labels = c.b.metric("unpriced_tokens").name, c.labels(
         "unpriced_tokens", "a", provider=c.providers[0], token_type=c.b.token_types[0])
-    return _cases(c, a, "unpriced_tokens_rate", lambda v, n: [counter(name, labels, (v, n))])
+    return _cases(c, a, "unpriced_tokens_rate", lambda v, n: [counter(name, labels, (v, n))], onset="ramp")
 
 
 def _errors(c: Ctx, a: Alert) -> list[Case]:
@@ -132,7 +183,7 @@ def _backlog(c: Ctx, a: Alert) -> list[Case]:
     def make(depth: F, n: int) -> list[Signal]:  # half on each instance: halving and summing are exact
         return [gauge(name, c.labels("queue_depth", i, queue_type=c.queues[0]), (depth / 2, n)) for i in "ab"]
 
-    return _cases(c, a, "queue_depth", make, exact_ok=True)
+    return _cases(c, a, "queue_depth", make, exact_ok=True, onset="gauge")
 
 
 def quantile_mix(buckets: Sequence[float], q: F, value: F, total: F) -> Mix | None:
@@ -173,7 +224,7 @@ def _wait(c: Ctx, a: Alert) -> list[Case]:
 def _expiry(c: Ctx, a: Alert) -> list[Case]:
     name = c.b.metric("queue_expiry").name
     labels = c.labels("queue_expiry", "a", queue_type=c.queues[0], reason=c.reasons[0])
-    return _cases(c, a, "queue_expiry_rate", lambda v, n: [counter(name, labels, (v, n))])
+    return _cases(c, a, "queue_expiry_rate", lambda v, n: [counter(name, labels, (v, n))], onset="ramp")
 
 
 def _bundles(c: Ctx, a: Alert) -> list[Case]:

@@ -19,14 +19,19 @@ from .series import Labels, Signal, decoy, exact
 
 __all__ = ["AlertCheck", "Case", "Ctx", "ExpectedAlert", "ExprCheck", "LeStyle", "eval_interval"]
 
-# Areas whose alerts are tested to the evaluation on their ``for`` (open 5m fires, one evaluation less does not).
-_TIMED_AREAS = ("circuit-breakers", "availability")
+# Areas whose alerts watch gauges and heartbeats: Prometheus' default 1m evaluates them, on a scrape or not.
+_GAUGE_AREAS = ("circuit-breakers", "availability")
 
 
-def eval_interval(area: str) -> int:
-    """The ``evaluation_interval`` of an area's tests, in seconds: Prometheus' default 1m where ``for`` is
-    pinned to the evaluation, else 5m (promtool's cost grows with steps; verdicts at steady state are the same)."""
-    return 60 if area in _TIMED_AREAS else 300
+def eval_interval(area: str, scrape_interval: Fraction) -> int:
+    """The ``evaluation_interval`` of an area's tests, in seconds: 1m, or for areas watching rates the first whole
+    multiple of the scrape interval from 1m, so every evaluation lands on a scrape and the first evaluation at
+    which an alert's expression holds is predictable; ``for`` is pinned to the evaluation either way (held for
+    ``for`` fires, one evaluation less does not)."""
+    steps = math.ceil(Fraction(60) / scrape_interval)
+    while area not in _GAUGE_AREAS and (steps * scrape_interval).denominator != 1:
+        steps += 1
+    return 60 if area in _GAUGE_AREAS else int(steps * scrape_interval)
 
 LeStyle = Literal["client", "normalised"]
 
@@ -120,8 +125,8 @@ class Ctx:
     def __init__(self, bundle: Bundle, area: str, le_style: LeStyle = "client") -> None:
         self.b = bundle
         self.area = area
-        self.e = eval_interval(area)
         self.s = exact(bundle.service.scrape_interval)
+        self.e = eval_interval(area, self.s)
         self.le_style = le_style
         self.alerts: tuple[Alert, ...] = alerts(bundle)
         self.rules = {r.id: r for r in recording_rules(bundle)}
