@@ -16,7 +16,6 @@ __all__ = [
     "TOKEN_TYPES",
     "MetricDefault",
     "prometheus_rule_name",
-    "series_suffixes",
 ]
 
 MetricKind = Literal["counter", "gauge", "histogram"]
@@ -190,12 +189,6 @@ DEFAULT_METRICS: dict[str, MetricDefault] = {
 # The fine histogram and time-to-first-token stay without them to bound their bucket series.
 ATTRIBUTED_METRICS = ("requests", "response_duration", "tokens", "cost")
 
-
-def series_suffixes(kind: MetricKind) -> tuple[str, ...]:
-    """Sample-name suffixes prometheus_client exposes for a metric kind (beside ``_created``)."""
-    if kind == "histogram":
-        return ("_bucket", "_count", "_sum")
-    return ("",)
 
 
 # The generated PrometheusRule is named `<service>-llm-rules` unless the spec's `kubernetes.name` says otherwise.
